@@ -1,0 +1,401 @@
+"""Should this ticket go up, to whom, how urgently and why: the seed's rules as one pure function.
+
+Precedence, decided once and documented here:
+
+1. **Hard triggers** escalate even when a workaround or documented solution exists: every
+   security trigger, data loss, data corruption, data integrity at risk, production down,
+   multiple high-value customers, the same issue from N+ customers (policy, default 3) and an
+   issue recurring after a fix.
+2. **Firm triggers** escalate too, because a workaround does not remove them: a confirmed bug
+   that needs a code change (Medium when the workaround unblocks the customer) and the business
+   triggers that need leadership (high-value customer at risk, SLA breach on a key account,
+   executive involvement requested, policy exception, PR or legal risk, cross-functional
+   decision).
+3. **Soft triggers** (infrastructure, complexity, several customers, time, rising severity,
+   product gaps, a customer blocked with no way forward) escalate only when no rule of "Handle
+   in Support When" applies.
+
+Routing: Security is reached from any tier at once. Leadership is reached from any tier. From
+L1 every other trigger goes to L2; from L2 technical triggers go to Engineering and product
+triggers to Product, while time triggers with nothing technical behind them go to (support)
+leadership. When a technical or product problem comes with business triggers, the technical
+target leads and leadership is in `also_notify`; leadership leads only when the business issue
+is the whole story. Security always leads, with everyone else in `also_notify`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from escalation.domain.impact import (
+    SlaStanding,
+    customers_affected,
+    is_high_value,
+    is_key_customer,
+    score_impact,
+    severity_for,
+    sla_standing,
+)
+from escalation.domain.model import (
+    Assessment,
+    Category,
+    Decision,
+    Reason,
+    Severity,
+    SlaStatus,
+    Target,
+    Ticket,
+    Tier,
+)
+from escalation.domain.policy import DEFAULT_POLICY, Policy
+
+if TYPE_CHECKING:
+    from escalation.domain.calendar import BusinessCalendar
+
+# Strength of an escalation trigger (see the module docstring).
+HARD, FIRM, SOFT = 3, 2, 1
+
+# Where a trigger would go from L2 ("tier" = the next step up the normal path).
+_ENG, _PRODUCT, _SECURITY, _LEADERSHIP, _TIER = "eng", "product", "security", "leadership", "tier"
+
+
+def N_(template: str) -> str:
+    """Mark a sentence for the message catalog without translating it here."""
+    return template
+
+
+class _Trigger:
+    __slots__ = ("reason", "route", "strength")
+
+    def __init__(self, reason: Reason, strength: int, route: str):
+        self.reason = reason
+        self.strength = strength
+        self.route = route
+
+
+def assess(
+    ticket: Ticket,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> Assessment:
+    """Decide escalate or handle in support, the target, the severity and every reason.
+
+    `now` makes time-based judgements reproducible; without it SLA standing is unknown.
+    `calendar` is the customer's business calendar, used when the policy counts SLA hours in
+    business time.
+    """
+    if now is None:
+        sla = SlaStanding(SlaStatus.UNKNOWN)
+        scoring_now = ticket.created_at
+    else:
+        sla = sla_standing(ticket, policy, now, calendar)
+        scoring_now = now
+    triggers = _escalation_triggers(ticket, policy, sla)
+    support = _support_reasons(ticket)
+    strongest = max((t.strength for t in triggers), default=0)
+    escalate = strongest >= FIRM or (strongest == SOFT and not support)
+
+    if not escalate:
+        reasons = tuple(support) or (
+            Reason("support.no_trigger", "support",
+                   N_("No escalation trigger of the playbook applies; handle in support")),
+        )
+        severity_drivers: tuple[str, ...] = ()
+        impact = score_impact(ticket, policy, scoring_now or _EPOCH, sla, severity_drivers)
+        return Assessment(
+            ticket_id=ticket.id,
+            decision=Decision.HANDLE_IN_SUPPORT,
+            target=None,
+            also_notify=(),
+            severity=None,
+            reasons=reasons,
+            impact=impact,
+            sla_status=sla.status,
+            missing=(),
+            sla_hours_used=sla.hours_used,
+            sla_hours=sla.hours,
+        )
+
+    severity, severity_drivers = severity_for(ticket, policy, sla)
+    target, also_notify = _route(ticket, policy, triggers, severity)
+    impact = score_impact(ticket, policy, scoring_now or _EPOCH, sla, severity_drivers)
+    reasons = tuple(t.reason for t in sorted(triggers, key=lambda t: -t.strength))
+    return Assessment(
+        ticket_id=ticket.id,
+        decision=Decision.ESCALATE,
+        target=target,
+        also_notify=also_notify,
+        severity=severity,
+        reasons=reasons,
+        impact=impact,
+        sla_status=sla.status,
+        missing=missing_for(ticket, target),
+        sla_hours_used=sla.hours_used,
+        sla_hours=sla.hours,
+    )
+
+
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
+def _route(
+    ticket: Ticket, policy: Policy, triggers: list[_Trigger], severity: Severity
+) -> tuple[Target, tuple[Target, ...]]:
+    routes = {t.route for t in triggers}
+    from_l1 = ticket.current_tier is Tier.L1
+    skip_l2 = (
+        from_l1 and policy.tiers.critical_may_skip_l2 and severity is Severity.CRITICAL
+    )
+    up_path = from_l1 and not skip_l2
+
+    wanted: list[Target] = []
+    if _SECURITY in routes:
+        wanted.append(Target.SECURITY)
+    if _ENG in routes:
+        wanted.append(Target.L2 if up_path else Target.ENGINEERING)
+    if _PRODUCT in routes:
+        wanted.append(Target.L2 if up_path else Target.PRODUCT)
+    if _TIER in routes and not routes & {_ENG, _PRODUCT}:
+        # Time alone: L1 asks L2; at L2 the normal channels have failed, so leadership.
+        wanted.append(Target.L2 if from_l1 else Target.LEADERSHIP)
+    if _LEADERSHIP in routes:
+        wanted.append(Target.LEADERSHIP)
+    ordered: list[Target] = []
+    for target in wanted:
+        if target not in ordered:
+            ordered.append(target)
+    return ordered[0], tuple(ordered[1:])
+
+
+def _support_reasons(ticket: Ticket) -> list[Reason]:
+    f = ticket.facts
+    out: list[Reason] = []
+    if f.documented_solution is not None:
+        out.append(Reason("support.documented_solution", "support",
+                          N_("A documented solution exists: {solution}"),
+                          {"solution": f.documented_solution}))
+    if f.known_workaround is not None:
+        out.append(Reason("support.known_workaround", "support",
+                          N_("A known workaround exists: {workaround}"),
+                          {"workaround": f.known_workaround}))
+    if f.category is Category.CONFIGURATION:
+        out.append(Reason("support.configuration", "support",
+                          N_("A configuration or setup issue that support can resolve")))
+    if f.category is Category.HOW_TO or f.category is Category.TRAINING:
+        out.append(Reason("support.guidance", "support",
+                          N_("The customer needs guidance or training, not a fix "
+                             "(category {category})"),
+                          {"category": f.category.value}))
+    if f.known_limitation and f.documented_alternative is not None:
+        out.append(Reason("support.known_limitation", "support",
+                          N_("A known limitation with a documented alternative: {alternative}"),
+                          {"alternative": f.documented_alternative}))
+    if f.previously_resolved_in_support:
+        out.append(Reason("support.previously_resolved", "support",
+                          N_("Similar tickets were resolved at the support level before")))
+    return out
+
+
+def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> list[_Trigger]:
+    f = ticket.facts
+    th = policy.thresholds
+    out: list[_Trigger] = []
+
+    def add(code: str, category: str, strength: int, route: str, template: str,
+            params: dict[str, str] | None = None) -> None:
+        out.append(_Trigger(Reason(code, category, template, params or {}), strength, route))
+
+    # Security: "Any -> Security", immediately, whatever else is true.
+    if f.potential_data_exposure:
+        add("impact.potential_data_exposure", "impact", HARD, _SECURITY,
+            N_("Potential data exposure reported"))
+    if f.unauthorized_access:
+        add("impact.unauthorized_access", "impact", HARD, _SECURITY,
+            N_("Unauthorized access reported"))
+    if f.vulnerability_report:
+        add("impact.vulnerability_report", "impact", HARD, _SECURITY,
+            N_("A vulnerability was reported"))
+    if f.compliance_concern:
+        add("impact.compliance_concern", "impact", HARD, _SECURITY,
+            N_("A compliance concern was raised"))
+    if f.security_concern or f.category is Category.SECURITY:
+        add("impact.security_concern", "impact", HARD, _SECURITY,
+            N_("A security concern: {what}"),
+            {"what": "flagged security_concern" if f.security_concern
+             else "ticket category is security"})
+
+    # Technical.
+    if f.data_loss:
+        add("technical.data_loss", "technical", HARD, _ENG, N_("Data loss reported"))
+    if f.data_corruption:
+        add("technical.data_corruption", "technical", HARD, _ENG,
+            N_("Data corruption reported"))
+    if f.bug_confirmed or f.needs_code_change:
+        what = (
+            "bug confirmed and needs a code change" if f.bug_confirmed and f.needs_code_change
+            else "bug confirmed" if f.bug_confirmed else "needs a code change"
+        )
+        add("technical.bug_code_fix", "technical", FIRM, _ENG,
+            N_("Confirmed bug that needs a code fix ({what})"), {"what": what})
+    if f.infrastructure_suspected:
+        add("technical.infrastructure", "technical", SOFT, _ENG,
+            N_("Infrastructure investigation needed"))
+
+    # Complexity.
+    if f.beyond_support_diagnosis:
+        add("complexity.beyond_support_diagnosis", "complexity", SOFT, _ENG,
+            N_("Beyond support's ability to diagnose"))
+    if f.requires_access_support_lacks:
+        add("complexity.requires_access", "complexity", SOFT, _ENG,
+            N_("Requires access support does not have"))
+    if f.custom_implementation:
+        add("complexity.custom_implementation", "complexity", SOFT, _ENG,
+            N_("Involves a custom implementation"))
+
+    # Impact.
+    if f.production_down or f.category is Category.OUTAGE:
+        add("impact.production_down", "impact", HARD, _ENG,
+            N_("Production system down ({what})"),
+            {"what": "production_down" if f.production_down else "ticket category is outage"})
+    if f.data_integrity_at_risk:
+        add("impact.data_integrity_at_risk", "impact", HARD, _ENG,
+            N_("Data integrity at risk"))
+    count = customers_affected(ticket) or 0
+    high_value = f.high_value_customers_affected or 0
+    if high_value >= th.multiple_high_value_customers:
+        add("impact.multiple_high_value_customers", "impact", HARD, _ENG,
+            N_("{count} high-value customers affected"), {"count": str(high_value)})
+    if 2 <= count < th.pattern_customers:
+        add("impact.multiple_customers", "impact", SOFT, _ENG,
+            N_("Multiple customers affected ({count})"), {"count": str(count)})
+    unblocked = f.known_workaround is not None or f.documented_solution is not None
+    if (f.blocked or f.major_functionality_broken) and not unblocked:
+        add("impact.blocked_without_workaround", "impact", SOFT, _ENG,
+            N_("Customer {what} with no workaround: needs deeper investigation"),
+            {"what": "blocked" if f.blocked else "has major functionality broken"})
+
+    # Business.
+    high_value_customer = is_high_value(ticket, policy)
+    if f.churn_risk and (high_value_customer or high_value > 0):
+        add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
+            N_("High-value customer at risk of churn ({arr})"),
+            {"arr": _arr_text(ticket.customer.arr, high_value)})
+    if sla.status is SlaStatus.BREACHED and is_key_customer(ticket, policy):
+        add("business.sla_breach_key_account", "business", FIRM, _LEADERSHIP,
+            N_("SLA breached on a key account ({used} of {hours} h)"),
+            {"used": f"{sla.hours_used:g}", "hours": f"{sla.hours:g}"})
+    elif sla.status is SlaStatus.AT_RISK:
+        add("business.sla_breach_imminent", "business", SOFT, _TIER,
+            N_("SLA breach imminent ({used} of {hours} h used)"),
+            {"used": f"{sla.hours_used:g}", "hours": f"{sla.hours:g}"})
+    if f.executive_involvement_requested:
+        add("business.executive_involvement", "business", FIRM, _LEADERSHIP,
+            N_("Customer is requesting executive involvement"))
+    if f.policy_exception_needed:
+        add("business.policy_exception", "business", FIRM, _LEADERSHIP,
+            N_("An exception to policy is required"))
+    if f.pr_or_legal_risk:
+        add("business.pr_or_legal_risk", "business", FIRM, _LEADERSHIP,
+            N_("PR or legal risk"))
+    if f.cross_functional_decision_needed:
+        add("business.cross_functional_decision", "business", FIRM, _LEADERSHIP,
+            N_("A cross-functional decision is needed"))
+
+    # Time.
+    if sla.status is SlaStatus.BREACHED:
+        add("time.open_beyond_sla", "time", SOFT, _TIER,
+            N_("Open beyond the SLA ({used} of {hours} h)"),
+            {"used": f"{sla.hours_used:g}", "hours": f"{sla.hours:g}"})
+    waited = f.hours_waiting
+    if waited is not None and waited > th.unreasonable_wait_hours:
+        add("time.unreasonable_wait", "time", SOFT, _TIER,
+            N_("Customer has waited {hours} h for a real answer (over {limit} h)"),
+            {"hours": f"{waited:g}", "limit": f"{th.unreasonable_wait_hours:g}"})
+    if f.stalled:
+        add("time.stalled", "time", SOFT, _TIER,
+            N_("Normal support channels are not progressing"))
+
+    # Pattern.
+    if count >= th.pattern_customers:
+        add("pattern.three_plus_customers", "pattern", HARD, _ENG,
+            N_("Same issue reported by {count} customers (threshold {threshold})"),
+            {"count": str(count), "threshold": str(th.pattern_customers)})
+    if f.recurring_after_fix:
+        add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
+            N_("Recurring issue that was supposedly fixed"))
+    if f.severity_increasing:
+        add("pattern.severity_increasing", "pattern", SOFT, _ENG,
+            N_("Severity increasing over time"))
+
+    # Product (the L2 -> Product tier).
+    if f.feature_gap or (f.category is Category.FEATURE_REQUEST and not f.known_limitation):
+        add("product.feature_gap", "product", SOFT, _PRODUCT,
+            N_("Feature gap causing customer pain"))
+    if f.design_decision_needed:
+        add("product.design_decision", "product", SOFT, _PRODUCT,
+            N_("A design decision is needed"))
+    if f.workflow_mismatch:
+        add("product.workflow_mismatch", "product", SOFT, _PRODUCT,
+            N_("Workflow does not match customer expectations"))
+    if f.competing_needs:
+        add("product.competing_needs", "product", SOFT, _PRODUCT,
+            N_("Competing customer needs require prioritization"))
+    return out
+
+
+def _arr_text(arr: float | None, high_value: int) -> str:
+    if arr is not None:
+        return f"ARR {arr:,.0f}"
+    return f"{high_value} high-value customer(s)"
+
+
+def missing_for(ticket: Ticket, target: Target | None) -> tuple[str, ...]:
+    """Ticket fields the brief still lacks for `target` (the seed's "What to include")."""
+    if target is None:
+        return ()
+    f, repro, customer = ticket.facts, ticket.reproduction, ticket.customer
+    missing: list[str] = []
+    if target is Target.L2:
+        if ticket.description is None and ticket.subject is None:
+            missing.append("description")
+        if not ticket.steps_tried:
+            missing.append("steps_tried")
+        if customer.id is None and customer.name is None:
+            missing.append("customer")
+    elif target is Target.ENGINEERING:
+        if not repro.steps:
+            missing.append("reproduction.steps")
+        if repro.environment is None:
+            missing.append("reproduction.environment")
+        if not repro.evidence:
+            missing.append("reproduction.evidence")
+        if customer.arr is None and f.customers_affected is None:
+            missing.append("customer.arr")
+        if not ticket.communications and ticket.created_at is None:
+            missing.append("communications")
+    elif target is Target.PRODUCT:
+        if ticket.description is None:
+            missing.append("description")
+        if customer.arr is None:
+            missing.append("customer.arr")
+        if f.customers_affected is None:
+            missing.append("facts.customers_affected")
+    elif target is Target.SECURITY:
+        if ticket.description is None:
+            missing.append("description")
+        if f.customers_affected is None:
+            missing.append("facts.customers_affected")
+        if f.containment is None:
+            missing.append("facts.containment")
+    elif target is Target.LEADERSHIP:
+        if ticket.description is None:
+            missing.append("description")
+        if customer.arr is None:
+            missing.append("customer.arr")
+        if not ticket.steps_tried:
+            missing.append("steps_tried")
+        if ticket.ask is None:
+            missing.append("ask")
+    return tuple(missing)

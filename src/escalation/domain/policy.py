@@ -1,0 +1,440 @@
+"""The team's escalation policy as immutable values, with the seed's numbers as defaults."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from enum import Enum
+from typing import Any
+
+from escalation.domain.errors import PolicyError
+from escalation.domain.model import Severity
+
+POLICY_SCHEMA_VERSION = 1
+
+
+class WindowUnit(str, Enum):
+    """How a time window is counted."""
+
+    HOURS = "h"  # wall-clock hours
+    BUSINESS_HOURS = "bh"  # hours inside the customer's business hours
+    DAYS = "d"  # wall-clock days
+    BUSINESS_DAYS = "bd"  # the customer's business days
+    END_OF_BUSINESS_DAY = "eod"  # close of the current (or next) business day
+    END_OF_BUSINESS_WEEK = "eow"  # close of the last business day of the current week
+
+
+_WINDOW = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*(h|bh|d|bd)|(eod|eow))\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A span of time such as "2h", "1bd" or "eod", counted in the customer's calendar."""
+
+    amount: float
+    unit: WindowUnit
+
+    @classmethod
+    def parse(cls, text: str, path: str = "") -> Window:
+        """Read "2h", "4bh", "1d", "2bd", "eod" or "eow"; raise PolicyError naming `path`."""
+        match = _WINDOW.match(text) if isinstance(text, str) else None
+        if not match:
+            raise PolicyError(
+                path, 'a window like "2h", "4bh", "1d", "2bd", "eod" or "eow"', text
+            )
+        if match.group(3):
+            return cls(0.0, WindowUnit(match.group(3)))
+        amount = float(match.group(1))
+        if amount <= 0:
+            raise PolicyError(path, "a window longer than zero", text)
+        return cls(amount, WindowUnit(match.group(2)))
+
+    def __str__(self) -> str:
+        if self.unit in (WindowUnit.END_OF_BUSINESS_DAY, WindowUnit.END_OF_BUSINESS_WEEK):
+            return self.unit.value
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount}{self.unit.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Numbers behind the seed's words "3+ customers", "high-value", "unreasonably long"."""
+
+    pattern_customers: int = 3
+    high_value_arr: float = 100_000.0
+    multiple_high_value_customers: int = 2
+    unreasonable_wait_hours: float = 48.0
+    sla_at_risk_share: float = 0.75
+    key_plans: tuple[str, ...] = ("enterprise",)
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    """Resolution SLA per plan when the customer has no contractual `sla_hours` of their own."""
+
+    plan_hours: Mapping[str, float] = field(
+        default_factory=lambda: {"enterprise": 24.0, "business": 48.0, "pro": 72.0}
+    )
+    # "calendar": SLA hours run around the clock; "business": only in business hours.
+    clock: str = "calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """The seed's attention windows, used for the brief's deadline."""
+
+    critical: Window = Window(2.0, WindowUnit.HOURS)  # "Needs immediate attention"
+    high: Window = Window(0.0, WindowUnit.END_OF_BUSINESS_DAY)  # "Needs same-day attention"
+    medium: Window = Window(0.0, WindowUnit.END_OF_BUSINESS_WEEK)  # "attention this week"
+
+    def for_severity(self, severity: Severity) -> Window:
+        """The window for one severity."""
+        return {
+            Severity.CRITICAL: self.critical,
+            Severity.HIGH: self.high,
+            Severity.MEDIUM: self.medium,
+        }[severity]
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """Follow-up cadence for one severity (the seed's table).
+
+    A customer-update window "2-4 h" is due at `customer_due` and overdue after
+    `customer_overdue`.
+    """
+
+    internal: Window
+    customer_due: Window
+    customer_overdue: Window
+
+
+def _default_cadences() -> Mapping[Severity, Cadence]:
+    return {
+        Severity.CRITICAL: Cadence(Window(2, WindowUnit.HOURS), Window(2, WindowUnit.HOURS),
+                                   Window(4, WindowUnit.HOURS)),
+        Severity.HIGH: Cadence(Window(4, WindowUnit.HOURS), Window(4, WindowUnit.HOURS),
+                               Window(8, WindowUnit.HOURS)),
+        Severity.MEDIUM: Cadence(Window(1, WindowUnit.DAYS), Window(1, WindowUnit.BUSINESS_DAYS),
+                                 Window(2, WindowUnit.BUSINESS_DAYS)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Followups:
+    """Follow-up cadences per severity and when a follow-up counts as "due soon"."""
+
+    cadences: Mapping[Severity, Cadence] = field(default_factory=_default_cadences)
+    due_soon_minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarPolicy:
+    """Business hours and days used when a customer gives none of their own."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    default_timezone: str = "UTC"
+    default_country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """Tier rules. The seed: L1 goes to L2; Security and Leadership from any tier."""
+
+    critical_may_skip_l2: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything a team may tune; `Policy()` is the seed's playbook as written."""
+
+    name: str = "seed-defaults"
+    revision: str = "1"
+    currency: str = "USD"  # ISO 4217 code of the ARR figures
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    sla: Sla = field(default_factory=Sla)
+    attention: Attention = field(default_factory=Attention)
+    followups: Followups = field(default_factory=Followups)
+    calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
+    tiers: Tiers = field(default_factory=Tiers)
+
+    @property
+    def version(self) -> str:
+        """`name@revision`, stored with every assessment so it can be explained later."""
+        return f"{self.name}@{self.revision}"
+
+
+DEFAULT_POLICY = Policy()
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
+    """Validate a parsed policy file into a Policy; missing keys keep the seed's defaults.
+
+    Raises PolicyError whose `path` is the dotted key (`thresholds.high_value_arr`).
+    """
+    reader = _Reader(data, "")
+    reader.only(
+        "schema", "name", "revision", "currency", "thresholds", "sla", "attention", "followups",
+        "calendar", "tiers",
+    )
+    schema = reader.integer("schema", POLICY_SCHEMA_VERSION, minimum=1)
+    if schema != POLICY_SCHEMA_VERSION:
+        raise PolicyError("schema", f"{POLICY_SCHEMA_VERSION} (the only schema this desk reads)",
+                          schema)
+    policy = Policy(
+        name=reader.string("name", DEFAULT_POLICY.name),
+        revision=str(reader.scalar("revision", DEFAULT_POLICY.revision)),
+        currency=_currency(reader),
+        thresholds=_thresholds(reader.table("thresholds")),
+        sla=_sla(reader.table("sla")),
+        attention=_attention(reader.table("attention")),
+        followups=_followups(reader.table("followups")),
+        calendar=_calendar(reader.table("calendar")),
+        tiers=_tiers(reader.table("tiers")),
+    )
+    return policy
+
+
+def policy_to_mapping(policy: Policy) -> dict[str, Any]:
+    """The policy as plain data in the policy file's shape (for `policy show`)."""
+    t, c = policy.thresholds, policy.calendar
+    return {
+        "schema": POLICY_SCHEMA_VERSION,
+        "name": policy.name,
+        "revision": policy.revision,
+        "currency": policy.currency,
+        "thresholds": {
+            "pattern_customers": t.pattern_customers,
+            "high_value_arr": t.high_value_arr,
+            "multiple_high_value_customers": t.multiple_high_value_customers,
+            "unreasonable_wait_hours": t.unreasonable_wait_hours,
+            "sla_at_risk_share": t.sla_at_risk_share,
+            "key_plans": list(t.key_plans),
+        },
+        "sla": {"clock": policy.sla.clock, "plan_hours": dict(policy.sla.plan_hours)},
+        "attention": {
+            s.value: str(policy.attention.for_severity(s)) for s in Severity
+        },
+        "followups": {
+            "due_soon_minutes": policy.followups.due_soon_minutes,
+            **{
+                s.value: {
+                    "internal": str(cad.internal),
+                    "customer_update": [str(cad.customer_due), str(cad.customer_overdue)],
+                }
+                for s, cad in policy.followups.cadences.items()
+            },
+        },
+        "calendar": {
+            "business_hours": [c.start.strftime("%H:%M"), c.end.strftime("%H:%M")],
+            "workdays": [_WEEKDAYS[d] for d in c.workdays],
+            "default_timezone": c.default_timezone,
+            **({"default_country": c.default_country} if c.default_country else {}),
+        },
+        "tiers": {"critical_may_skip_l2": policy.tiers.critical_may_skip_l2},
+    }
+
+
+class _Reader:
+    """Reads one table of the policy, checking types and refusing unknown keys."""
+
+    def __init__(self, data: Any, path: str):
+        if not isinstance(data, Mapping):
+            raise PolicyError(path, "a table", data)
+        self.data = data
+        self.path = path
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def only(self, *keys: str) -> None:
+        for key in self.data:
+            if key not in keys:
+                raise PolicyError(self.at(str(key)), "a known key (one of " + ", ".join(keys)
+                                  + "); this key is unknown", key, show_got=False)
+
+    def table(self, key: str) -> _Reader:
+        return _Reader(self.data.get(key, {}), self.at(key))
+
+    def scalar(self, key: str, default: Any) -> Any:
+        value = self.data.get(key, default)
+        if isinstance(value, Mapping | list):
+            raise PolicyError(self.at(key), "a single value", value)
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise PolicyError(self.at(key), "a non-empty string", value)
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise PolicyError(self.at(key), "true or false", value)
+        return value
+
+    def integer(self, key: str, default: int, minimum: int = 0) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise PolicyError(self.at(key), f"a whole number ≥ {minimum}", value)
+        return value
+
+    def number(self, key: str, default: float, minimum: float = 0.0,
+               maximum: float | None = None, exclusive_min: bool = False) -> float:
+        value = self.data.get(key, default)
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        if not bad:
+            bad = value <= minimum if exclusive_min else value < minimum
+            bad = bad or (maximum is not None and value > maximum)
+        if bad:
+            low = f"> {minimum:g}" if exclusive_min else f"≥ {minimum:g}"
+            high = f" and ≤ {maximum:g}" if maximum is not None else ""
+            raise PolicyError(self.at(key), f"a number {low}{high}", value)
+        return float(value)
+
+    def window(self, key: str, default: Window) -> Window:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        return Window.parse(value, self.at(key))
+
+    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.data.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise PolicyError(self.at(key), "a list of strings", value)
+        return tuple(value)
+
+
+def _thresholds(r: _Reader) -> Thresholds:
+    r.only(*(f.name for f in fields(Thresholds)))
+    d = Thresholds()
+    return Thresholds(
+        pattern_customers=r.integer("pattern_customers", d.pattern_customers, minimum=2),
+        high_value_arr=r.number("high_value_arr", d.high_value_arr),
+        multiple_high_value_customers=r.integer(
+            "multiple_high_value_customers", d.multiple_high_value_customers, minimum=1
+        ),
+        unreasonable_wait_hours=r.number(
+            "unreasonable_wait_hours", d.unreasonable_wait_hours, exclusive_min=True
+        ),
+        sla_at_risk_share=r.number(
+            "sla_at_risk_share", d.sla_at_risk_share, exclusive_min=True, maximum=1.0
+        ),
+        key_plans=tuple(p.lower() for p in r.strings("key_plans", d.key_plans)),
+    )
+
+
+def _sla(r: _Reader) -> Sla:
+    r.only("plan_hours", "clock")
+    d = Sla()
+    clock = r.string("clock", d.clock)
+    if clock not in ("calendar", "business"):
+        raise PolicyError(r.at("clock"), '"calendar" or "business"', clock)
+    plans = r.table("plan_hours")
+    if "plan_hours" not in r.data:
+        return Sla(clock=clock)
+    hours = {
+        str(plan).lower(): plans.number(str(plan), 0.0, exclusive_min=True) for plan in plans.data
+    }
+    return Sla(plan_hours=hours, clock=clock)
+
+
+def _attention(r: _Reader) -> Attention:
+    r.only("critical", "high", "medium")
+    d = Attention()
+    return Attention(
+        critical=r.window("critical", d.critical),
+        high=r.window("high", d.high),
+        medium=r.window("medium", d.medium),
+    )
+
+
+def _followups(r: _Reader) -> Followups:
+    r.only("due_soon_minutes", *(s.value for s in Severity))
+    d = Followups()
+    cadences = dict(d.cadences)
+    for severity in Severity:
+        if severity.value not in r.data:
+            continue
+        sub = r.table(severity.value)
+        sub.only("internal", "customer_update")
+        base = cadences[severity]
+        internal = sub.window("internal", base.internal)
+        due, overdue = base.customer_due, base.customer_overdue
+        if "customer_update" in sub.data:
+            raw = sub.data["customer_update"]
+            path = sub.at("customer_update")
+            if isinstance(raw, str):
+                due = overdue = Window.parse(raw, path)
+            elif isinstance(raw, list) and len(raw) == 2:
+                due = Window.parse(raw[0], f"{path}[0]")
+                overdue = Window.parse(raw[1], f"{path}[1]")
+            else:
+                raise PolicyError(path, 'a window or a pair of windows like ["2h", "4h"]', raw)
+        cadences[severity] = replace(base, internal=internal, customer_due=due,
+                                     customer_overdue=overdue)
+    return Followups(
+        cadences=cadences,
+        due_soon_minutes=r.integer("due_soon_minutes", d.due_soon_minutes),
+    )
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: Any, path: str) -> time:
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if not match:
+        raise PolicyError(path, 'a time of day like "09:00"', value)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _calendar(r: _Reader) -> CalendarPolicy:
+    r.only("business_hours", "workdays", "default_timezone", "default_country")
+    d = CalendarPolicy()
+    start, end = d.start, d.end
+    if "business_hours" in r.data:
+        raw = r.data["business_hours"]
+        path = r.at("business_hours")
+        if not isinstance(raw, list) or len(raw) != 2:
+            raise PolicyError(path, 'a pair of times like ["09:00", "17:00"]', raw)
+        start, end = _clock(raw[0], f"{path}[0]"), _clock(raw[1], f"{path}[1]")
+        if end <= start:
+            raise PolicyError(path, "an end later than the start", raw)
+    workdays = d.workdays
+    if "workdays" in r.data:
+        names = r.strings("workdays", ())
+        bad = [n for n in names if n.lower()[:3] not in _WEEKDAYS]
+        if bad or not names:
+            raise PolicyError(r.at("workdays"), 'day names like "mon", "tue"', bad or names)
+        workdays = tuple(sorted({_WEEKDAYS.index(n.lower()[:3]) for n in names}))
+    country = r.data.get("default_country")
+    if country is not None and (not isinstance(country, str) or not re.fullmatch(
+            r"[A-Za-z]{2}", country)):
+        raise PolicyError(r.at("default_country"), 'an ISO 3166 country code like "US"', country)
+    return CalendarPolicy(
+        start=start,
+        end=end,
+        workdays=workdays,
+        default_timezone=r.string("default_timezone", d.default_timezone),
+        default_country=country.upper() if country else None,
+    )
+
+
+def _currency(r: _Reader) -> str:
+    value = r.string("currency", DEFAULT_POLICY.currency)
+    if not re.fullmatch(r"[A-Za-z]{3}", value):
+        raise PolicyError(r.at("currency"), 'an ISO 4217 currency code like "USD"', value)
+    return value.upper()
+
+
+def _tiers(r: _Reader) -> Tiers:
+    r.only("critical_may_skip_l2")
+    return Tiers(critical_may_skip_l2=r.boolean("critical_may_skip_l2", False))
