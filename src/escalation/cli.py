@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -39,14 +39,14 @@ policy_app = typer.Typer(help="Show or check the escalation policy file.", no_ar
 app.add_typer(policy_app, name="policy")
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     """Output formats for data commands."""
 
     json = "json"
     text = "text"
 
 
-class BriefFormat(str, Enum):
+class BriefFormat(StrEnum):
     """Output formats of a brief."""
 
     text = "text"
@@ -55,7 +55,7 @@ class BriefFormat(str, Enum):
     html = "html"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     """Languages a brief is written in."""
 
     en = "en"
@@ -175,13 +175,13 @@ def assess_command(
     skip_invalid: SkipOption = False,
 ) -> None:
     """Decide: escalate or handle in support, to which target, at which severity, and why."""
-    from escalation.services import assess_ticket  # noqa: PLC0415 - keep start-up light
+    from escalation.services import assess_many, batch_mode  # noqa: PLC0415 - light start-up
 
-    with user_errors():
+    with user_errors(), batch_mode():
         policy = _policy()
         moment = _now(now)
         tickets, as_list = _read_tickets(source, skip_invalid)
-        assessments = [assess_ticket(t, policy, moment) for t in tickets]
+        assessments = assess_many(tickets, policy, moment)
     if fmt is DataFormat.text:
         typer.echo("\n\n".join(_assessment_text(a) for a in assessments))
         return
@@ -193,7 +193,8 @@ def _assessment_text(a: Assessment) -> str:
     if a.decision is Decision.HANDLE_IN_SUPPORT:
         head = f"{a.ticket_id}: handle in support"
     else:
-        also = f" (also notify {', '.join(t.value for t in a.also_notify)})" if a.also_notify else ""
+        notify = ", ".join(t.value for t in a.also_notify)
+        also = f" (also notify {notify})" if notify else ""
         head = (f"{a.ticket_id}: ESCALATE to {a.target.value if a.target else '?'}{also}, "
                 f"severity {a.severity.value if a.severity else '?'}")
     lines = [head, f"  SLA: {a.sla_status.value}"]

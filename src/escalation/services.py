@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,3 +51,26 @@ def brief_ticket(ticket: Ticket, policy: Policy, now: datetime) -> BriefedTicket
     assessment = assess(ticket, policy, now, calendar)
     brief = build_brief(ticket, assessment, policy, now, calendar)
     return BriefedTicket(ticket, assessment, brief, lint_brief(brief, ticket))
+
+
+@contextmanager
+def batch_mode() -> Iterator[None]:
+    """Pause cyclic garbage collection while a batch of tickets is parsed and assessed.
+
+    The domain builds only acyclic values, which reference counting frees; on a large batch the
+    cyclic collector would only rescan the growing input and result lists again and again
+    (about a third of the time on 20,000 tickets).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def assess_many(tickets: list[Ticket], policy: Policy, now: datetime) -> list[Assessment]:
+    """Assess a batch of tickets (in batch mode)."""
+    with batch_mode():
+        return [assess_ticket(ticket, policy, now) for ticket in tickets]

@@ -60,7 +60,7 @@ HARD, FIRM, SOFT = 3, 2, 1
 _ENG, _PRODUCT, _SECURITY, _LEADERSHIP, _TIER = "eng", "product", "security", "leadership", "tier"
 
 
-def N_(template: str) -> str:
+def N_(template: str) -> str:  # noqa: N802 - the gettext convention
     """Mark a sentence for the message catalog without translating it here."""
     return template
 
@@ -94,7 +94,9 @@ def assess(
         scoring_now = now
     triggers = _escalation_triggers(ticket, policy, sla)
     support = _support_reasons(ticket)
-    strongest = max((t.strength for t in triggers), default=0)
+    strongest = 0
+    for trigger in triggers:
+        strongest = max(strongest, trigger.strength)
     escalate = strongest >= FIRM or (strongest == SOFT and not support)
 
     if not escalate:
@@ -121,7 +123,10 @@ def assess(
     severity, severity_drivers = severity_for(ticket, policy, sla)
     target, also_notify = _route(ticket, policy, triggers, severity)
     impact = score_impact(ticket, policy, scoring_now or _EPOCH, sla, severity_drivers)
-    reasons = tuple(t.reason for t in sorted(triggers, key=lambda t: -t.strength))
+    # Strongest first; the sort is stable, so rules keep the seed's order within a strength.
+    reasons = tuple(
+        t.reason for strength in (HARD, FIRM, SOFT) for t in triggers if t.strength == strength
+    )
     return Assessment(
         ticket_id=ticket.id,
         decision=Decision.ESCALATE,

@@ -15,7 +15,7 @@ from escalation.domain.policy import CalendarPolicy, Window, WindowUnit
 _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
 _HOUR_SECONDS = 3600.0
-# Below this many business days left, stepping day by day is cheaper than counting.
+# With more whole business days than this still to add, counting them beats stepping.
 _JUMP_DAYS = 2
 
 
@@ -208,7 +208,9 @@ class BusinessCalendar:
         return datetime.combine(day, wall, tzinfo=self._zone).astimezone(UTC)
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
-        return self._at(day, self.start), self._at(day, self.end)
+        opens = self._at(day, self.start)
+        # A window inside a spring-forward gap (02:01-03:00 in New York) closes before it opens.
+        return opens, max(opens, self._at(day, self.end))
 
     def _add_days(self, at: datetime, days: float) -> datetime:
         self._utc(at, "at")
@@ -382,13 +384,14 @@ def _irregular_days(
     without visiting every day.
     """
     zone = ZoneInfo(timezone)
+    length = datetime.combine(date.min, end) - datetime.combine(date.min, start)
     found: list[tuple[date, timedelta]] = []
     day = date(year, 1, 1)
     while day.year == year:
         opens = datetime.combine(day, start, tzinfo=zone).utcoffset()
         closes = datetime.combine(day, end, tzinfo=zone).utcoffset()
         if opens is not None and closes is not None and opens != closes:
-            found.append((day, opens - closes))
+            found.append((day, max(opens - closes, -length)))
         if day == date.max:
             break
         day += _DAY

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from escalation.domain.errors import InputError
@@ -43,6 +44,7 @@ _DIRECTIONS = {d.value: d for d in Direction}
 _EMPTY_FACTS = Facts()
 _EMPTY_CUSTOMER = Customer()
 _EMPTY_REPRO = Reproduction()
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def ticket_from_mapping(data: Any, path: str = "") -> Ticket:
@@ -53,31 +55,34 @@ def ticket_from_mapping(data: Any, path: str = "") -> Ticket:
     """
     if not isinstance(data, Mapping):
         raise InputError(path, "a ticket object", data)
-    at = _join(path)
+    at = _prefix(path)
     ticket_id = data.get("id")
     if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
         ticket_id = str(ticket_id)
     if not isinstance(ticket_id, str) or not ticket_id.strip():
-        raise InputError(at("id"), "a non-empty string (the helpdesk's ticket id)", ticket_id)
-    extra = {k: v for k, v in data.items() if k not in _TICKET_KEYS}
+        raise InputError(at + "id", "a non-empty string (the helpdesk's ticket id)", ticket_id)
+    extra = (
+        _NO_EXTRA if data.keys() <= _TICKET_KEYS
+        else {k: v for k, v in data.items() if k not in _TICKET_KEYS}
+    )
     tier = data.get("current_tier")
     return Ticket(
         id=ticket_id,
         subject=_text(data, "subject", at),
         description=_text(data, "description", at),
-        created_at=_timestamp(data.get("created_at"), at("created_at")),
-        current_tier=Tier.L1 if tier is None else _enum(tier, _TIERS, at("current_tier")),
+        created_at=_timestamp(data.get("created_at"), at + "created_at"),
+        current_tier=Tier.L1 if tier is None else _enum(tier, _TIERS, at + "current_tier"),
         product_area=_text(data, "product_area", at),
-        customer=_customer(data.get("customer"), at("customer")),
-        facts=_facts(data.get("facts"), at("facts")),
-        steps_tried=_steps_tried(data.get("steps_tried"), at("steps_tried")),
-        reproduction=_reproduction(data.get("reproduction"), at("reproduction")),
-        communications=_communications(data.get("communications"), at("communications")),
+        customer=_customer(data.get("customer"), at + "customer"),
+        facts=_facts(data.get("facts"), at + "facts"),
+        steps_tried=_steps_tried(data.get("steps_tried"), at + "steps_tried"),
+        reproduction=_reproduction(data.get("reproduction"), at + "reproduction"),
+        communications=_communications(data.get("communications"), at + "communications"),
         ask=_text(data, "ask", at),
-        deadline=_timestamp(data.get("deadline"), at("deadline")),
+        deadline=_timestamp(data.get("deadline"), at + "deadline"),
         customer_expectation=_text(data, "customer_expectation", at),
         url=_text(data, "url", at),
-        links=_strings(data.get("links"), at("links")),
+        links=_strings(data.get("links"), at + "links"),
         extra=extra,
     )
 
@@ -112,18 +117,16 @@ def assessment_to_mapping(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _join(path: str) -> Any:
-    if not path:
-        return lambda key: key
-    return lambda key: f"{path}.{key}"
+def _prefix(path: str) -> str:
+    return f"{path}." if path else ""
 
 
-def _text(data: Mapping[str, Any], key: str, at: Any) -> str | None:
+def _text(data: Mapping[str, Any], key: str, prefix: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InputError(at(key), "a string", value)
+    if value.__class__ is not str and not isinstance(value, str):
+        raise InputError(prefix + key, "a string", value)
     return value if value.strip() else None
 
 
@@ -135,8 +138,7 @@ def _timestamp(value: Any, path: str) -> datetime | None:
                          value)
     text = value.strip()
     try:
-        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text
-                                        else text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
@@ -208,30 +210,30 @@ def _customer(value: Any, path: str) -> Customer:
         return _EMPTY_CUSTOMER
     if not isinstance(value, Mapping):
         raise InputError(path, "an object with the customer's id, name, arr, plan …", value)
-    at = _join(path)
+    at = _prefix(path)
     cid = value.get("id")
     if isinstance(cid, int) and not isinstance(cid, bool):
         cid = str(cid)
     if cid is not None and not isinstance(cid, str):
-        raise InputError(at("id"), "a string", cid)
+        raise InputError(at + "id", "a string", cid)
     reference = value.get("reference_customer")
     country = _text(value, "country", at)
     if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise InputError(at("country"), 'an ISO 3166 two-letter code like "US"', country)
-    sla = _number(value.get("sla_hours"), at("sla_hours"), "a number of hours > 0")
+        raise InputError(at + "country", 'an ISO 3166 two-letter code like "US"', country)
+    sla = _number(value.get("sla_hours"), at + "sla_hours", "a number of hours > 0")
     if sla == 0:
-        raise InputError(at("sla_hours"), "a number of hours > 0", value.get("sla_hours"))
-    update = _number(value.get("update_hours"), at("update_hours"), "a number of hours > 0")
+        raise InputError(at + "sla_hours", "a number of hours > 0", value.get("sla_hours"))
+    update = _number(value.get("update_hours"), at + "update_hours", "a number of hours > 0")
     if update == 0:
-        raise InputError(at("update_hours"), "a number of hours > 0", value.get("update_hours"))
+        raise InputError(at + "update_hours", "a number of hours > 0", value.get("update_hours"))
     plan = _text(value, "plan", at)
     return Customer(
         id=cid or None,
         name=_text(value, "name", at),
-        arr=_number(value.get("arr"), at("arr"), "a number ≥ 0 (annual recurring revenue)"),
+        arr=_number(value.get("arr"), at + "arr", "a number ≥ 0 (annual recurring revenue)"),
         plan=plan.strip().lower() if plan else None,
         reference_customer=False if reference is None else _boolean(
-            reference, at("reference_customer")
+            reference, at + "reference_customer"
         ),
         sla_hours=sla,
         update_hours=update,
@@ -287,10 +289,10 @@ def _steps_tried(value: Any, path: str) -> tuple[StepTried, ...]:
             continue
         if not isinstance(item, Mapping):
             raise InputError(where, "an object {action, result}", item)
-        action = _text(item, "action", _join(where))
+        action = _text(item, "action", where + ".")
         if action is None:
             raise InputError(f"{where}.action", "a non-empty string", item.get("action"))
-        out.append(StepTried(action=action, result=_text(item, "result", _join(where))))
+        out.append(StepTried(action=action, result=_text(item, "result", where + ".")))
     return tuple(out)
 
 
@@ -299,15 +301,15 @@ def _reproduction(value: Any, path: str) -> Reproduction:
         return _EMPTY_REPRO
     if not isinstance(value, Mapping):
         raise InputError(path, "an object {steps, expected, actual, environment, …}", value)
-    at = _join(path)
+    at = _prefix(path)
     return Reproduction(
-        steps=_strings(value.get("steps"), at("steps")),
+        steps=_strings(value.get("steps"), at + "steps"),
         expected=_text(value, "expected", at),
         actual=_text(value, "actual", at),
         environment=_text(value, "environment", at),
         frequency=_text(value, "frequency", at),
-        evidence=_strings(value.get("evidence"), at("evidence")),
-        ruled_out=_strings(value.get("ruled_out"), at("ruled_out")),
+        evidence=_strings(value.get("evidence"), at + "evidence"),
+        ruled_out=_strings(value.get("ruled_out"), at + "ruled_out"),
         start_state=_text(value, "start_state", at),
     )
 
@@ -322,7 +324,7 @@ def _communications(value: Any, path: str) -> tuple[Communication, ...]:
         where = f"{path}[{i}]"
         if not isinstance(item, Mapping):
             raise InputError(where, "an object {at, direction, summary}", item)
-        summary = _text(item, "summary", _join(where))
+        summary = _text(item, "summary", where + ".")
         if summary is None:
             raise InputError(f"{where}.summary", "a non-empty string", item.get("summary"))
         direction = item.get("direction")

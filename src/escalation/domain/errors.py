@@ -1,4 +1,4 @@
-"""Errors the domain raises when input breaks a contract: they name the field and the expectation."""
+"""Errors raised when input breaks a contract: they name the field and what was expected."""
 
 from __future__ import annotations
 

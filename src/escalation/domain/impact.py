@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from escalation.domain.model import (
+    Category,
     DimensionScore,
     Impact,
     Level,
@@ -97,7 +98,7 @@ def severity_for(
     """
     f = ticket.facts
     critical: list[str] = []
-    if f.production_down or f.category is not None and f.category.value == "outage":
+    if f.production_down or f.category is Category.OUTAGE:
         critical.append("production down")
     if f.data_loss:
         critical.append("data loss")
@@ -129,7 +130,7 @@ def severity_for(
         high.append("vulnerability report")
     if f.compliance_concern:
         high.append("compliance concern")
-    if (f.security_concern or (f.category is not None and f.category.value == "security")) and (
+    if (f.security_concern or (f.category is Category.SECURITY)) and (
         not high or high[-1] not in ("vulnerability report", "compliance concern")
     ):
         high.append("security concern")
@@ -184,7 +185,7 @@ def _breadth(ticket: Ticket, policy: Policy) -> DimensionScore:
 
 def _depth(ticket: Ticket) -> DimensionScore:
     f = ticket.facts
-    if f.production_down or (f.category is not None and f.category.value == "outage"):
+    if f.production_down or (f.category is Category.OUTAGE):
         return DimensionScore(Level.HIGH, "blocked: production down")
     if f.data_loss or f.data_corruption:
         return DimensionScore(Level.HIGH, "data lost or corrupted")
@@ -269,5 +270,6 @@ def _contractual(ticket: Ticket, sla: SlaStanding) -> DimensionScore:
     if sla.status is SlaStatus.WITHIN:
         return DimensionScore(Level.LOW, f"within the SLA of {sla.hours:g} h")
     if ticket.customer.update_hours is not None:
-        return DimensionScore(Level.LOW, f"contractual updates every {ticket.customer.update_hours:g} h")
+        hours = ticket.customer.update_hours
+        return DimensionScore(Level.LOW, f"contractual updates every {hours:g} h")
     return DimensionScore(Level.UNKNOWN, "no SLA known")

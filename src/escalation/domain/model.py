@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """Support tier that currently owns the ticket."""
 
     L1 = "l1"
     L2 = "l2"
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     """Where an escalation goes (the seed's Escalation Tiers)."""
 
     L2 = "l2"
@@ -26,7 +26,7 @@ class Target(str, Enum):
     LEADERSHIP = "leadership"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """The seed's severity shorthand, most urgent first."""
 
     CRITICAL = "critical"
@@ -42,14 +42,14 @@ class Severity(str, Enum):
 _SEVERITY_RANK = {Severity.CRITICAL: 3, Severity.HIGH: 2, Severity.MEDIUM: 1}
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     """Outcome of an assessment."""
 
     ESCALATE = "escalate"
     HANDLE_IN_SUPPORT = "handle_in_support"
 
 
-class SlaStatus(str, Enum):
+class SlaStatus(StrEnum):
     """Where the ticket stands against the customer's resolution SLA."""
 
     WITHIN = "within"
@@ -58,7 +58,7 @@ class SlaStatus(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What kind of problem the ticket is about."""
 
     BUG = "bug"
@@ -76,7 +76,7 @@ class Category(str, Enum):
     OTHER = "other"
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     """Who spoke in a customer communication."""
 
     INBOUND = "inbound"
@@ -282,7 +282,7 @@ class Reason:
         return self.template.format(**self.params) if self.params else self.template
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """How strongly one impact dimension is affected."""
 
     HIGH = "high"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from escalation.domain.errors import PolicyError
@@ -15,7 +15,7 @@ from escalation.domain.model import Severity
 POLICY_SCHEMA_VERSION = 1
 
 
-class WindowUnit(str, Enum):
+class WindowUnit(StrEnum):
     """How a time window is counted."""
 
     HOURS = "h"  # wall-clock hours
@@ -53,7 +53,7 @@ class Window:
 
     def __str__(self) -> str:
         if self.unit in (WindowUnit.END_OF_BUSINESS_DAY, WindowUnit.END_OF_BUSINESS_WEEK):
-            return self.unit.value
+            return str(self.unit)
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
         return f"{amount}{self.unit.value}"
 
