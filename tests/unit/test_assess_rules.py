@@ -155,7 +155,7 @@ def test_rule_fires(code: str, fires: dict[str, Any], quiet: dict[str, Any]) -> 
     codes, out = _codes(fires)
     assert code in codes, codes
     reason = next(r for r in out["reasons"] if r["code"] == code)
-    assert reason["category"] == code.split(".")[0]
+    assert reason["category"] == code.split(".", maxsplit=1)[0]
     assert reason["text"].strip() and "{" not in reason["text"]
     expected_decision = "handle_in_support" if code.startswith("support.") else "escalate"
     assert out["decision"] == expected_decision

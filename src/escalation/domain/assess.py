@@ -18,7 +18,9 @@ Precedence, decided once and documented here:
 Routing: Security is reached from any tier at once. Leadership is reached from any tier. From
 L1 every other trigger goes to L2; from L2 technical triggers go to Engineering and product
 triggers to Product, while time triggers with nothing technical behind them go to (support)
-leadership. When a technical or product problem comes with business triggers, the technical
+leadership. Breadth and pattern triggers (several customers, 3+ customers, rising severity, a
+blocked customer) follow the kind of problem: a feature gap asked for by five customers goes
+to Product, anything else to Engineering. When a technical or product problem comes with business triggers, the technical
 target leads and leadership is in `also_notify`; leadership leads only when the business issue
 is the whole story. Security always leads, with everyone else in `also_notify`.
 """
@@ -58,6 +60,9 @@ HARD, FIRM, SOFT = 3, 2, 1
 
 # Where a trigger would go from L2 ("tier" = the next step up the normal path).
 _ENG, _PRODUCT, _SECURITY, _LEADERSHIP, _TIER = "eng", "product", "security", "leadership", "tier"
+# Breadth and pattern triggers say how big a problem is, not what kind: they follow the
+# technical or product triggers beside them, and go to Engineering when they stand alone.
+_ISSUE = "issue"
 
 
 def N_(template: str) -> str:  # noqa: N802 - the gettext convention
@@ -149,6 +154,8 @@ def _route(
     ticket: Ticket, policy: Policy, triggers: list[_Trigger], severity: Severity
 ) -> tuple[Target, tuple[Target, ...]]:
     routes = {t.route for t in triggers}
+    if _ISSUE in routes and not routes & {_ENG, _PRODUCT, _SECURITY}:
+        routes.add(_ENG)
     from_l1 = ticket.current_tier is Tier.L1
     skip_l2 = (
         from_l1 and policy.tiers.critical_may_skip_l2 and severity is Severity.CRITICAL
@@ -270,19 +277,22 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
     count = customers_affected(ticket) or 0
     high_value = f.high_value_customers_affected or 0
     if high_value >= th.multiple_high_value_customers:
-        add("impact.multiple_high_value_customers", "impact", HARD, _ENG,
+        add("impact.multiple_high_value_customers", "impact", HARD, _ISSUE,
             N_("{count} high-value customers affected"), {"count": str(high_value)})
     if 2 <= count < th.pattern_customers:
-        add("impact.multiple_customers", "impact", SOFT, _ENG,
+        add("impact.multiple_customers", "impact", SOFT, _ISSUE,
             N_("Multiple customers affected ({count})"), {"count": str(count)})
     unblocked = f.known_workaround is not None or f.documented_solution is not None
     if (f.blocked or f.major_functionality_broken) and not unblocked:
-        add("impact.blocked_without_workaround", "impact", SOFT, _ENG,
+        add("impact.blocked_without_workaround", "impact", SOFT, _ISSUE,
             N_("Customer {what} with no workaround: needs deeper investigation"),
             {"what": "blocked" if f.blocked else "has major functionality broken"})
 
     # Business.
-    high_value_customer = is_high_value(ticket, policy)
+    # High-value: ARR at or above the threshold; with no ARR on file, a key account counts.
+    high_value_customer = is_high_value(ticket, policy) or (
+        ticket.customer.arr is None and is_key_customer(ticket, policy)
+    )
     if f.churn_risk and (high_value_customer or high_value > 0):
         add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
             N_("High-value customer at risk of churn ({arr})"),
@@ -324,14 +334,14 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
 
     # Pattern.
     if count >= th.pattern_customers:
-        add("pattern.three_plus_customers", "pattern", HARD, _ENG,
+        add("pattern.three_plus_customers", "pattern", HARD, _ISSUE,
             N_("Same issue reported by {count} customers (threshold {threshold})"),
             {"count": str(count), "threshold": str(th.pattern_customers)})
     if f.recurring_after_fix:
         add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
             N_("Recurring issue that was supposedly fixed"))
     if f.severity_increasing:
-        add("pattern.severity_increasing", "pattern", SOFT, _ENG,
+        add("pattern.severity_increasing", "pattern", SOFT, _ISSUE,
             N_("Severity increasing over time"))
 
     # Product (the L2 -> Product tier).
@@ -353,7 +363,9 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
 def _arr_text(arr: float | None, high_value: int) -> str:
     if arr is not None:
         return f"ARR {arr:,.0f}"
-    return f"{high_value} high-value customer(s)"
+    if high_value:
+        return f"{high_value} high-value customer(s)"
+    return "key account, ARR not on file"
 
 
 def missing_for(ticket: Ticket, target: Target | None) -> tuple[str, ...]:
@@ -401,6 +413,10 @@ def missing_for(ticket: Ticket, target: Target | None) -> tuple[str, ...]:
             missing.append("customer.arr")
         if not ticket.steps_tried:
             missing.append("steps_tried")
-        if ticket.ask is None:
+        decision_facts = (
+            f.policy_exception_needed or f.executive_involvement_requested or f.churn_risk
+            or f.pr_or_legal_risk or f.cross_functional_decision_needed
+        )
+        if ticket.ask is None and not decision_facts:
             missing.append("ask")
     return tuple(missing)

@@ -230,11 +230,11 @@ def build_brief(
 
 
 def _summary(ticket: Ticket) -> Value:
-    if ticket.subject:
-        return Said(ticket.subject.strip().splitlines()[0])
-    if ticket.description:
-        first = ticket.description.strip().split(". ")[0].splitlines()[0]
-        return Said(first[:120])
+    for text, first_sentence in ((ticket.subject, False), (ticket.description, True)):
+        lines = (text or "").strip().splitlines()
+        if lines:
+            line = lines[0].split(". ")[0] if first_sentence else lines[0]
+            return Said(line[:120])
     return Needed(N_("one-line summary"), "subject")
 
 

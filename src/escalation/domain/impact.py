@@ -93,8 +93,8 @@ def severity_for(
     High: major functionality broken, key customer blocked, SLA at risk (or breached); also a
     security concern that is not (yet) a breach, which the seed routes "immediately".
     Medium: everything else that goes up, e.g. a significant issue with a workaround.
-    A known workaround means the customer is no longer blocked, so it removes "blocked" and
-    "major functionality broken" as High drivers — never the Critical ones.
+    A known workaround or documented solution means the customer is no longer blocked, so it
+    removes "blocked" and "major functionality broken" as High drivers — never Critical ones.
     """
     f = ticket.facts
     critical: list[str] = []
@@ -117,7 +117,7 @@ def severity_for(
         return Severity.CRITICAL, tuple(critical)
 
     high: list[str] = []
-    unblocked = f.known_workaround is not None
+    unblocked = f.known_workaround is not None or f.documented_solution is not None
     if f.major_functionality_broken and not unblocked:
         high.append("major functionality broken")
     if f.blocked and not unblocked and is_key_customer(ticket, policy):

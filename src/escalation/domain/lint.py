@@ -245,15 +245,23 @@ _HAS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 
+_QUOTED = re.compile(
+    r"\"[^\"]+\"|“[^”]+”|‘[^’]+’|「[^」]+」|『[^』]+』|`[^`]+`|(?<!\w)'[^']+'(?!\w)"
+)
+
 _VALUE = re.compile(
     r"\d"
-    r"|\"[^\"]+\"|“[^”]+”|‘[^’]+’|「[^」]+」|『[^』]+』|`[^`]+`|(?<!\w)'[^']+'(?!\w)"
     r"|\w+://"
     r"|(?<![\w.])/[\w.-]+"
     r"|\b[\w-]+\.(?:csv|json|xml|pdf|png|jpe?g|gif|txt|log|har|xlsx?|zip|html?)\b"
     r"|[\w.+-]+@[\w-]+\.[\w.]+",
     re.IGNORECASE,
 )
+
+
+def _has_value(text: str) -> bool:
+    """Whether `text` holds a concrete value: a number, quoted text, ID, date, URL or path."""
+    return bool(_VALUE.search(text) or _QUOTED.search(text))
 
 _PLACEHOLDER = re.compile(
     r"\bsome\s+(?:data|values?|text|input|inputs|numbers?|info|information|fields?|records?|"
@@ -305,7 +313,7 @@ _FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE = re.compile(
-    r"\b(?:logs?|screenshots?|screen\s*recording|recording|video|console|har|trace|"
+    r"\blogs?\b(?!\s+(?:in|on|out|into)\b)|\b(?:screenshots?|screen\s*recording|recording|video|console|har|trace|"
     r"stack\s*trace|traceback|exception|network|request\s+id|error\s+(?:text|message|code))\b"
     r"|\.(?:png|jpe?g|gif|log|har|txt|mp4|mov)\b|截图|日志|控制台|报错|错误信息",
     re.IGNORECASE,
@@ -332,9 +340,9 @@ _APPROVE = (
     r"审批|批准|授权"
 )
 _ASK_VERB = re.compile(
-    rf"(?<![^\W\d_])(?:{_INVESTIGATE}|{_FIX}|{_DECIDE}|{_APPROVE})", re.IGNORECASE
+    rf"(?<![A-Za-z])(?:{_INVESTIGATE}|{_FIX}|{_DECIDE}|{_APPROVE})", re.IGNORECASE
 )
-_DECISION_VERB = re.compile(rf"(?<![^\W\d_])(?:{_DECIDE}|{_APPROVE})", re.IGNORECASE)
+_DECISION_VERB = re.compile(rf"(?<![A-Za-z])(?:{_DECIDE}|{_APPROVE})", re.IGNORECASE)
 
 _DATE_WORD = re.compile(
     r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -363,7 +371,8 @@ _NOT_WORKING = re.compile(r"\bnot\s+working\b|\bdoesn[’']?t\s+work\b|\bdoes\s+
 
 # Sentence ends: ASCII terminators must be followed by space or the end (so decimals,
 # versions, file names and domains do not split); CJK terminators end a sentence as they are.
-_URL = re.compile(r"\b\w+://\S+|\bwww\.\S+", re.IGNORECASE)
+# A URL never ends in the punctuation that ends its sentence.
+_URL = re.compile(r"\b(?:\w+://|www\.)\S*[^\s.,;:!?)\]\"'”’」。！？]", re.IGNORECASE)
 _ABBREVIATION = re.compile(
     r"\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|mr|mrs|ms|dr|st|no|fig|ca|resp)\.", re.IGNORECASE
 )
@@ -675,7 +684,7 @@ class _Linter:
         for i, text in written:
             reason: str | None = None
             always = _ALWAYS_VAGUE.search(text)
-            concrete = bool(_UI_ELEMENT.search(text) or _VALUE.search(text))
+            concrete = bool(_UI_ELEMENT.search(text)) or _has_value(text)
             if always:
                 reason = N_("says {word}").format(word=_quote(always.group(0)))
             elif _word_count(text) < 3:
@@ -710,7 +719,7 @@ class _Linter:
             return
         texts = [text for _, text in written]
         texts.extend(t for t in (_plain(repro.expected), _plain(repro.actual)) if t)
-        if not any(_VALUE.search(t) for t in texts):
+        if not any(_has_value(t) for t in texts):
             self.add("repro.exact_values", "reproduction.steps",
                      N_("No step, Expected or Actual holds an exact value (number, quoted "
                         "text, ID, date, URL or path)"), hint)
@@ -761,8 +770,13 @@ class _Linter:
         elif ticket_repro is not None and ticket_repro.evidence:
             has_evidence = True
         else:
-            supporting = [t for t in (_plain(s) for s in self.brief.supporting) if t]
-            has_evidence = bool(_EVIDENCE.search("\n".join([*supporting, joined])))
+            # Steps are left out: "Log in as …" is not a log. Exact error text quoted in
+            # Actual is evidence too (the seed: "error messages (exact text)").
+            actual = _plain(repro.actual) or ""
+            found = [t for t in (_plain(s) for s in self.brief.supporting) if t]
+            found.extend(t for t in (_plain(line.value) for line in repro.extra) if t)
+            found.append(actual)
+            has_evidence = bool(_EVIDENCE.search("\n".join(found)) or _QUOTED.search(actual))
         if not has_evidence:
             self.add("repro.evidence", "reproduction.evidence",
                      N_("No evidence: no logs, exact error text or screenshots"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from escalation.domain.brief import Brief
-from escalation.domain.model import Reason
 from escalation.render.html_page import render_html
 from escalation.render.i18n import LANGUAGES, check_language, translate
 from escalation.render.json_brief import render_json

@@ -46,7 +46,9 @@ def render_html(brief: Brief, lang: str) -> str:
         page_title=translate(PAGE_TITLE, lang),
         ticket_label=translate(TICKET, lang),
         ticket_id=brief.ticket_id,
-        time_zone_label=translate(TIME_ZONE, lang),
+        time_zone_note=fill(
+            translate(TIME_ZONE, lang), lambda name: brief.timezone if name == "zone" else None
+        ),
         reasons_title=translate(REASONS, lang),
         needed_note=fill(
             translate(NEEDED_NOTE, lang),

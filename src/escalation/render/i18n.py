@@ -12,12 +12,13 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_gmt
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -31,10 +32,11 @@ BABEL_LOCALES: Mapping[str, str] = {"en": "en_US", "zh": "zh_Hans_CN"}
 _CATALOG_LOCALES: Mapping[str, str] = {"zh": "zh_Hans"}
 DOMAIN = "escalation"
 
-# Date and time with the zone, so a reader in another zone knows which clock is meant.
-_MOMENT_PATTERNS: Mapping[str, str] = {
-    "en": "EEE, MMM d, yyyy, h:mm a zzz",
-    "zh": "yyyy年M月d日（EEE）HH:mm zzzz",
+# Date and time, then the zone (see `format_moment`), so a reader elsewhere knows the clock.
+_MOMENT_PATTERNS: Mapping[str, tuple[str, str]] = {
+    # language: (date and time, zone name)
+    "en": ("EEE, MMM d, yyyy, h:mm a", "z"),
+    "zh": ("yyyy年M月d日（EEE）HH:mm", "zzzz"),
 }
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -59,7 +61,7 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def po_path(lang: str) -> resources.abc.Traversable:
+def po_path(lang: str) -> Traversable:
     """Where the `.po` source of `lang`'s catalog lives inside the package."""
     check_language(lang)
     folder = _CATALOG_LOCALES[lang]
@@ -69,7 +71,7 @@ def po_path(lang: str) -> resources.abc.Traversable:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(lang: str) -> tuple[gettext.NullTranslations, frozenset[str]]:
     if lang not in _CATALOG_LOCALES:
         return gettext.NullTranslations(), frozenset()
@@ -162,10 +164,15 @@ def format_money(amount: float, currency: str, lang: str) -> str:
 
 
 def format_moment(at: datetime, timezone: str, lang: str) -> str:
-    """A point in time on the clock of `timezone`, naming the zone, in the reader's locale."""
-    return format_datetime(
-        at,
-        _MOMENT_PATTERNS[check_language(lang)],
-        tzinfo=ZoneInfo(timezone),
-        locale=BABEL_LOCALES[lang],
-    )
+    """A point in time on the clock of `timezone`, naming the zone, in the reader's locale.
+
+    The zone is the locale's name for it ("EST", "中欧标准时间"); where the locale has no
+    abbreviation (English for most zones outside North America) it is the GMT offset.
+    """
+    locale = BABEL_LOCALES[check_language(lang)]
+    local = at.astimezone(ZoneInfo(timezone))
+    moment, zone_pattern = _MOMENT_PATTERNS[lang]
+    zone = format_datetime(local, zone_pattern, locale=locale)
+    if not zone[:1].isalpha():
+        zone = get_timezone_gmt(local, width="long", locale=locale)
+    return f"{format_datetime(local, moment, locale=locale)} {zone}"

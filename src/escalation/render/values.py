@@ -15,8 +15,8 @@ from markupsafe import escape
 
 from escalation.domain.assess import N_
 from escalation.domain.brief import (
-    Money,
     Moment,
+    Money,
     Needed,
     Number,
     Phrase,
@@ -28,8 +28,8 @@ from escalation.domain.model import Reason
 from escalation.render.i18n import (
     check_language,
     fill,
-    format_money,
     format_moment,
+    format_money,
     format_number,
     has_translation,
     is_structural,
@@ -89,7 +89,8 @@ _NEEDED_WORD = N_("needed")
 # Label/value separator: "Label: value" in English, "标签：值" in Chinese.
 COLON: Mapping[str, str] = {"en": ": ", "zh": "："}
 
-_MD_INLINE = re.compile(r"([\\`*\[\]<>|~])")
+# Inline: emphasis, code, links and HTML; ">" and list marks only matter at a line start.
+_MD_INLINE = re.compile(r"([\\`*\[\]<~])")
 _MD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
 

@@ -43,8 +43,8 @@ SECTION_TITLES: tuple[str, ...] = (
 # Words of the HTML page around the brief.
 PAGE_TITLE = N_("Escalation brief")
 TICKET = N_("Ticket")
-TIME_ZONE = N_("Times shown in")
-REASONS = N_("WHY THIS ESCALATION")
+TIME_ZONE = N_("Times are shown in the {zone} time zone.")
+REASONS = N_("ASSESSMENT REASONS")
 NEEDED_NOTE = N_("Missing information is highlighted ({count}): fill it in before sending.")
 
 # The arrow between an action and its result in WHAT'S BEEN TRIED (the seed's own).
