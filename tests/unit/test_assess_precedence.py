@@ -45,7 +45,7 @@ def test_churn_threat_of_a_key_account_without_arr_on_file_goes_to_leadership() 
     result = run(customer={"name": "Initech", "plan": "enterprise"}, facts={"churn_risk": True})
     assert result.decision is Decision.ESCALATE
     assert result.target is Target.LEADERSHIP
-    assert "key account, ARR not on file" in result.reasons[0].text
+    assert result.reasons[0].text == "Key account at risk of churn (no ARR on file)"
 
 
 def test_churn_threat_of_a_small_customer_is_not_a_leadership_trigger() -> None:

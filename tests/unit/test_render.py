@@ -153,7 +153,7 @@ def test_text_follows_the_seed_layout_line_for_line(briefs):
         "- Customers affected", "- Workflow impact", "- Revenue at risk", "- SLA status"]
     assert impact[0] == "- Customers affected: 2 (1 high-value), including Northwind Logistics"
     assert impact[2].startswith("- Revenue at risk: $180,000 ARR")
-    assert impact[3] == "- SLA status: At risk (19.5 of 24 h used)"
+    assert impact[3] == "- SLA status: At risk (19.5 h used of a 24 h SLA)"
     titles = [line for line in lines if line in SECTION_TITLES]
     assert titles == list(SECTION_TITLES)
     # Each section is preceded by exactly one blank line, and there are never two.
@@ -190,7 +190,7 @@ def test_text_tried_communication_needed_and_supporting(briefs):
     needed = out.split("WHAT'S NEEDED\n")[1].split("\n\n")[0].split("\n")
     assert needed == [
         "- Fix: confirm the root cause and an ETA for the code fix",
-        "- Deadline: Thu, Nov 26, 2026, 5:00 PM EST (High: same-day attention)",
+        "- Deadline: Thu, Nov 26, 2026, 5:00 PM EST (High: by the customer's close of business)",
     ]
     supporting = out.split("SUPPORTING CONTEXT\n")[1].rstrip("\n").split("\n")
     assert supporting[0] == (
@@ -231,10 +231,10 @@ def test_chinese_text_uses_the_seed_terms(briefs):
     out = render_brief(briefs["engineering_export_bug"], "text", "zh")
     assert out.startswith("升级：Dashboard CSV export fails")
     assert "\n严重度：高\n接收方：工程团队\n\n影响\n- 受影响客户：2家" in out
-    assert "- 面临风险的收入：该客户ARR US$180,000" in out
+    assert "- 面临风险的收入：ARR US$180,000" in out
     assert "\n复现步骤\n1. Log in as an Admin" in out
     assert "\n预期：A file" in out and "\n实际：Banner" in out and "\n环境：Chrome" in out
-    assert "- 截止日期：2026年11月26日（周四）17:00 北美东部标准时间（高：需要当日处理）" in out
+    assert "- 截止日期：2026年11月26日（周四）17:00 北美东部标准时间（高：客户当地下班前）" in out
     leadership = render_brief(briefs["leadership_policy_exception"], "text", "zh")
     assert "- 审批：批准或拒绝此次政策豁免" in leadership
     assert "接收方：领导层" in leadership
@@ -331,7 +331,8 @@ def test_markdown_layout_headings_bold_block_and_lists(briefs):
     assert "### REPRODUCTION STEPS\n\n1. Log in as an Admin on workspace 8812\n" in md
     assert "\n\n- **Expected**: A file operations-2026-10-01_2026-11-24.csv downloads\n" in md
     assert "### WHAT'S BEEN TRIED\n\n1. Cleared browser cache" in md
-    assert "- **Deadline**: Thu, Nov 26, 2026, 5:00 PM EST (High: same-day attention)" in md
+    assert ("- **Deadline**: Thu, Nov 26, 2026, 5:00 PM EST "
+            "(High: by the customer's close of business)") in md
 
 
 def test_markdown_escape_leaves_plain_words_and_identifiers_alone():
@@ -382,7 +383,7 @@ def test_json_values_codes_and_deadline(briefs):
     assert list(en["reproduction"]["extra"]) == ["start_state", "frequency", "ruled_out"]
     assert en["tried"][2]["result"]["text"].startswith("Works, but finance")
     assert [r["code"] for r in en["reasons"]] == [r["code"] for r in zh["reasons"]]
-    assert zh["reasons"][0]["text"] == "已确认是Bug且需要代码修复（已确认Bug，需要修改代码）"
+    assert zh["reasons"][0]["text"] == "已确认是Bug且需要代码修复"
     leadership = brief_to_mapping(briefs["leadership_policy_exception"], "en")
     assert leadership["reproduction"] is None
     assert leadership["target"]["code"] == "leadership"
@@ -402,16 +403,15 @@ def test_render_reason_english_is_the_reason_text_and_chinese_is_translated(brie
             assert render_reason(reason, "en") == reason.text
             zh = render_reason(reason, "zh")
             assert zh != reason.text and re.search(r"[\u4e00-\u9fff]", zh)
-    security = Reason("impact.security_concern", "impact", "A security concern: {what}",
-                      {"what": "ticket category is security"})
+    security = Reason("impact.security_concern", "impact",
+                      "A security concern: the ticket's category is security")
     assert render_reason(security, "zh") == "存在安全隐患：工单类别为安全"
     solution = Reason("support.documented_solution", "support",
                       "A documented solution exists: {solution}", {"solution": "KB-12 {x}"})
     assert render_reason(solution, "zh") == "已有文档化的解决方案：KB-12 {x}"
     churn = Reason("business.high_value_churn_risk", "business",
-                   "High-value customer at risk of churn ({arr})",
-                   {"arr": "2 high-value customer(s)"})
-    assert render_reason(churn, "zh") == "高价值客户面临流失风险（2家高价值客户）"
+                   "Churn risk with {count} high-value customers affected", {"count": "2"})
+    assert render_reason(churn, "zh") == "存在流失风险：2家高价值客户受影响"
 
 
 def test_translate_is_identity_in_english_and_uses_the_catalog_in_chinese():

@@ -20,9 +20,10 @@ L1 every other trigger goes to L2; from L2 technical triggers go to Engineering 
 triggers to Product, while time triggers with nothing technical behind them go to (support)
 leadership. Breadth and pattern triggers (several customers, 3+ customers, rising severity, a
 blocked customer) follow the kind of problem: a feature gap asked for by five customers goes
-to Product, anything else to Engineering. When a technical or product problem comes with business triggers, the technical
-target leads and leadership is in `also_notify`; leadership leads only when the business issue
-is the whole story. Security always leads, with everyone else in `also_notify`.
+to Product, anything else to Engineering. When a technical or product problem comes with
+business triggers, the technical target leads and leadership is in `also_notify`; leadership
+leads only when the business issue is the whole story. Security always leads, with everyone
+else in `also_notify`.
 """
 
 from __future__ import annotations
@@ -197,9 +198,9 @@ def _support_reasons(ticket: Ticket) -> list[Reason]:
                           N_("A configuration or setup issue that support can resolve")))
     if f.category is Category.HOW_TO or f.category is Category.TRAINING:
         out.append(Reason("support.guidance", "support",
-                          N_("The customer needs guidance or training, not a fix "
-                             "(category {category})"),
-                          {"category": f.category.value}))
+                          N_("The customer needs guidance, not a fix (a how-to question)")
+                          if f.category is Category.HOW_TO
+                          else N_("The customer needs training, not a fix")))
     if f.known_limitation and f.documented_alternative is not None:
         out.append(Reason("support.known_limitation", "support",
                           N_("A known limitation with a documented alternative: {alternative}"),
@@ -234,9 +235,8 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
             N_("A compliance concern was raised"))
     if f.security_concern or f.category is Category.SECURITY:
         add("impact.security_concern", "impact", HARD, _SECURITY,
-            N_("A security concern: {what}"),
-            {"what": "flagged security_concern" if f.security_concern
-             else "ticket category is security"})
+            N_("A security concern was flagged") if f.security_concern
+            else N_("A security concern: the ticket's category is security"))
 
     # Technical.
     if f.data_loss:
@@ -245,12 +245,10 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
         add("technical.data_corruption", "technical", HARD, _ENG,
             N_("Data corruption reported"))
     if f.bug_confirmed or f.needs_code_change:
-        what = (
-            "bug confirmed and needs a code change" if f.bug_confirmed and f.needs_code_change
-            else "bug confirmed" if f.bug_confirmed else "needs a code change"
-        )
         add("technical.bug_code_fix", "technical", FIRM, _ENG,
-            N_("Confirmed bug that needs a code fix ({what})"), {"what": what})
+            N_("Confirmed bug that needs a code fix") if f.bug_confirmed and f.needs_code_change
+            else N_("Bug confirmed: it needs a code fix") if f.bug_confirmed
+            else N_("Needs a code change: a fix only engineering can make"))
     if f.infrastructure_suspected:
         add("technical.infrastructure", "technical", SOFT, _ENG,
             N_("Infrastructure investigation needed"))
@@ -269,8 +267,8 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
     # Impact.
     if f.production_down or f.category is Category.OUTAGE:
         add("impact.production_down", "impact", HARD, _ENG,
-            N_("Production system down ({what})"),
-            {"what": "production_down" if f.production_down else "ticket category is outage"})
+            N_("Production system down") if f.production_down
+            else N_("Production system down: the ticket's category is outage"))
     if f.data_integrity_at_risk:
         add("impact.data_integrity_at_risk", "impact", HARD, _ENG,
             N_("Data integrity at risk"))
@@ -285,8 +283,9 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
     unblocked = f.known_workaround is not None or f.documented_solution is not None
     if (f.blocked or f.major_functionality_broken) and not unblocked:
         add("impact.blocked_without_workaround", "impact", SOFT, _ISSUE,
-            N_("Customer {what} with no workaround: needs deeper investigation"),
-            {"what": "blocked" if f.blocked else "has major functionality broken"})
+            N_("Customer blocked with no workaround: needs deeper investigation") if f.blocked
+            else N_("Major functionality broken with no workaround: needs deeper "
+                    "investigation"))
 
     # Business.
     # High-value: ARR at or above the threshold; with no ARR on file, a key account counts.
@@ -294,9 +293,17 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
         ticket.customer.arr is None and is_key_customer(ticket, policy)
     )
     if f.churn_risk and (high_value_customer or high_value > 0):
-        add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
-            N_("High-value customer at risk of churn ({arr})"),
-            {"arr": _arr_text(ticket.customer.arr, high_value)})
+        arr = ticket.customer.arr
+        if arr is not None and arr >= th.high_value_arr:
+            add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
+                N_("High-value customer at risk of churn (ARR {arr})"), {"arr": f"{arr:,.0f}"})
+        elif high_value_customer:
+            add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
+                N_("Key account at risk of churn (no ARR on file)"))
+        else:
+            add("business.high_value_churn_risk", "business", FIRM, _LEADERSHIP,
+                N_("Churn risk with {count} high-value customers affected"),
+                {"count": str(high_value)})
     if sla.status is SlaStatus.BREACHED and is_key_customer(ticket, policy):
         add("business.sla_breach_key_account", "business", FIRM, _LEADERSHIP,
             N_("SLA breached on a key account ({used} of {hours} h)"),
@@ -358,14 +365,6 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
         add("product.competing_needs", "product", SOFT, _PRODUCT,
             N_("Competing customer needs require prioritization"))
     return out
-
-
-def _arr_text(arr: float | None, high_value: int) -> str:
-    if arr is not None:
-        return f"ARR {arr:,.0f}"
-    if high_value:
-        return f"{high_value} high-value customer(s)"
-    return "key account, ARR not on file"
 
 
 def missing_for(ticket: Ticket, target: Target | None) -> tuple[str, ...]:

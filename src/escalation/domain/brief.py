@@ -25,7 +25,7 @@ from escalation.domain.model import (
     Target,
     Ticket,
 )
-from escalation.domain.policy import Policy
+from escalation.domain.policy import Policy, WindowUnit
 
 if TYPE_CHECKING:
     from escalation.domain.calendar import BusinessCalendar
@@ -252,7 +252,8 @@ def _impact_lines(ticket: Ticket, assessment: Assessment, policy: Policy) -> tup
         count = f.customers_affected
         lines.append(Line(
             "request_frequency", N_("Request frequency"),
-            Phrase(N_("Requested by {count} customers"), {"count": Number(count)})
+            (Phrase(N_("Requested by {count} customers"), {"count": Number(count)}) if count != 1
+             else Phrase(N_("Requested by one customer so far")))
             if count is not None else Needed(N_("how many customers ask for this"),
                                              "facts.customers_affected"),
         ))
@@ -293,7 +294,7 @@ def _customers(ticket: Ticket) -> Value:
     elif high_value:
         template = N_("{count} ({high_value} high-value)")
     elif name and count == 1:
-        template = N_("{count}: {name}")
+        template = N_("{count} ({name})")
     elif name:
         template = N_("{count}, including {name}")
     else:
@@ -323,6 +324,18 @@ def _workflow(ticket: Ticket) -> Value:
     elif f.blocked:
         states.append(N_("Blocked"))
     if not states:
+        # No technical breakage: say what the business case is waiting on, if the ticket says.
+        if f.feature_gap or f.category is Category.FEATURE_REQUEST:
+            states.append(N_("Missing capability: the product cannot do what they need"))
+        if f.workflow_mismatch:
+            states.append(N_("The workflow does not match how they work"))
+        if f.policy_exception_needed:
+            states.append(N_("Waiting on a decision about a policy exception"))
+        if f.churn_risk:
+            states.append(N_("Relationship at risk: they are considering leaving"))
+        if f.executive_involvement_requested:
+            states.append(N_("They asked for executive involvement"))
+    if not states:
         return Needed(N_("what is broken for them: blocked or inconvenienced"), "facts.blocked")
     parts: dict[str, Value] = {f"s{i}": Phrase(s) for i, s in enumerate(states)}
     template = "; ".join(f"{{s{i}}}" for i in range(len(states)))
@@ -340,7 +353,7 @@ def _revenue(ticket: Ticket, policy: Policy) -> Value:
     params: dict[str, Value] = {"arr": Money(arr, policy.currency)}
     if ticket.facts.churn_risk:
         return Phrase(N_("{arr} ARR (churn risk)"), params)
-    if high_value:
+    if high_value and high_value > 1:
         params["high_value"] = Number(high_value)
         return Phrase(N_("{arr} ARR for this customer; {high_value} high-value customers "
                          "affected"), params)
@@ -355,7 +368,7 @@ def _sla(assessment: Assessment) -> Value:
     term = Term("sla_status", status.value)
     if assessment.sla_hours_used is None or assessment.sla_hours is None:
         return term
-    return Phrase(N_("{status} ({used} of {hours} h used)"), {
+    return Phrase(N_("{status} ({used} h used of a {hours} h SLA)"), {
         "status": term,
         "used": Number(assessment.sla_hours_used),
         "hours": Number(assessment.sla_hours),
@@ -390,10 +403,9 @@ def _communication(ticket: Ticket, assessment: Assessment) -> tuple[Line, ...]:
     last_update: Value
     if outbound:
         last = max(outbound, key=lambda c: c.at.timestamp() if c.at else float("-inf"))
-        last_update = (
-            Phrase(N_("{at} — {summary}"), {"at": Moment(last.at), "summary": Said(last.summary)})
-            if last.at else Said(last.summary)
-        )
+        when: Value = Moment(last.at) if last.at else Needed(
+            N_("date of the last update"), "communications.at")
+        last_update = Phrase(N_("{at} — {summary}"), {"at": when, "summary": Said(last.summary)})
     else:
         last_update = Needed(N_("date and content of the last update to the customer"),
                              "communications")
@@ -403,10 +415,13 @@ def _communication(ticket: Ticket, assessment: Assessment) -> tuple[Line, ...]:
     elif ticket.created_at is not None and assessment.sla_hours is not None:
         from datetime import timedelta  # noqa: PLC0415 - only needed on this path
 
-        expectation = Phrase(N_("Resolution within the {hours} h SLA, by {at}"), {
-            "hours": Number(assessment.sla_hours),
-            "at": Moment(ticket.created_at + timedelta(hours=assessment.sla_hours)),
-        })
+        due = ticket.created_at + timedelta(hours=assessment.sla_hours)
+        expectation = Phrase(
+            N_("Resolution within the {hours} h SLA, which was due {at}")
+            if assessment.sla_status is SlaStatus.BREACHED
+            else N_("Resolution within the {hours} h SLA, by {at}"),
+            {"hours": Number(assessment.sla_hours), "at": Moment(due)},
+        )
     else:
         expectation = Needed(N_("what the customer expects, and by when"),
                              "customer_expectation")
@@ -438,14 +453,14 @@ def _communication(ticket: Ticket, assessment: Assessment) -> tuple[Line, ...]:
 def _default_asks(ticket: Ticket, target: Target | None) -> tuple[Value, ...]:
     f = ticket.facts
     if target is Target.ENGINEERING:
-        if f.bug_confirmed or f.needs_code_change:
+        if f.production_down or f.category is Category.OUTAGE:
+            asks = [N_("Fix: restore service first, then find the root cause")]
+        elif f.bug_confirmed or f.needs_code_change:
             asks = [N_("Fix: confirm the root cause and an ETA for the code fix")]
         else:
             asks = [N_("Investigate: find the root cause and tell us whether a fix is needed")]
         if f.data_loss or f.data_corruption:
             asks.append(N_("Investigate: can the affected data be recovered?"))
-        if f.production_down:
-            asks.insert(0, N_("Fix: restore service first, then find the root cause"))
         return tuple(Phrase(a) for a in asks)
     if target is Target.PRODUCT:
         return (Phrase(N_("Decide: will we close this gap, and what can we tell the customer "
@@ -487,12 +502,22 @@ def _deadline(
         return Needed(N_("date and time"), "deadline")
     window = policy.attention.for_severity(severity)
     due = calendar.advance(now, window)
-    notes = {
-        Severity.CRITICAL: N_("{at} (Critical: immediate attention)"),
-        Severity.HIGH: N_("{at} (High: same-day attention)"),
-        Severity.MEDIUM: N_("{at} (Medium: attention this week)"),
-    }
-    return Phrase(notes[severity], {"at": Moment(due)})
+    params: dict[str, Value] = {"at": Moment(due), "severity": Term("severity", severity.value)}
+    if window.unit is WindowUnit.END_OF_BUSINESS_DAY:
+        return Phrase(N_("{at} ({severity}: by the customer's close of business)"), params)
+    if window.unit is WindowUnit.END_OF_BUSINESS_WEEK:
+        return Phrase(N_("{at} ({severity}: by the end of the customer's business week)"),
+                      params)
+    params["amount"] = Number(window.amount)
+    if window.unit in (WindowUnit.BUSINESS_DAYS, WindowUnit.BUSINESS_HOURS):
+        template = (N_("{at} ({severity}: within {amount} business days)")
+                    if window.unit is WindowUnit.BUSINESS_DAYS
+                    else N_("{at} ({severity}: within {amount} business hours)"))
+    elif window.unit is WindowUnit.DAYS:
+        template = N_("{at} ({severity}: within {amount} days)")
+    else:
+        template = N_("{at} ({severity}: within {amount} h)")
+    return Phrase(template, params)
 
 
 def _supporting(ticket: Ticket, assessment: Assessment, containment: str | None) -> tuple[

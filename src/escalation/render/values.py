@@ -55,33 +55,6 @@ TERMS: Mapping[tuple[str, str], str] = {
     ("sla_status", "unknown"): N_("Unknown"),
 }
 
-# Reason parameters the desk itself writes in English (the others are people's words, e.g. a
-# documented solution, and stay as written). Keyed by reason code and parameter name.
-_REASON_PARAM_TERMS: Mapping[tuple[str, str], Mapping[str, str]] = {
-    ("impact.security_concern", "what"): {
-        "flagged security_concern": N_("flagged security_concern"),
-        "ticket category is security": N_("ticket category is security"),
-    },
-    ("technical.bug_code_fix", "what"): {
-        "bug confirmed and needs a code change": N_("bug confirmed and needs a code change"),
-        "bug confirmed": N_("bug confirmed"),
-        "needs a code change": N_("needs a code change"),
-    },
-    ("impact.production_down", "what"): {
-        "production_down": N_("production_down"),
-        "ticket category is outage": N_("ticket category is outage"),
-    },
-    ("impact.blocked_without_workaround", "what"): {
-        "blocked": N_("blocked"),
-        "has major functionality broken": N_("has major functionality broken"),
-    },
-    ("support.guidance", "category"): {
-        "how_to": N_("how_to"),
-        "training": N_("training"),
-    },
-}
-_HIGH_VALUE_COUNT = re.compile(r"^(\d+) high-value customer\(s\)$")
-_HIGH_VALUE_TEMPLATE = N_("{count} high-value customer(s)")
 
 # The visible marker of missing information: "[needed: …]".
 _NEEDED_WORD = N_("needed")
@@ -206,25 +179,13 @@ class ValueRenderer:
         raise TypeError(f"not a brief value: {value!r}")
 
 
-def reason_param(reason: Reason, name: str, lang: str) -> str:
-    """One parameter of a reason in `lang`: desk-written words translated, people's kept."""
-    value = reason.params[name]
-    msgid = _REASON_PARAM_TERMS.get((reason.code, name), {}).get(value)
-    if msgid is not None:
-        return translate(msgid, lang)
-    count = _HIGH_VALUE_COUNT.match(value)
-    if count is not None:
-        return fill(translate(_HIGH_VALUE_TEMPLATE, lang),
-                    lambda key: count.group(1) if key == "count" else None)
-    return value
-
-
 def render_reason(reason: Reason, lang: str) -> str:
     """A reason of the assessment as one sentence in `lang`."""
     check_language(lang)
     params = reason.params
 
     def param(name: str) -> str | None:
-        return reason_param(reason, name, lang) if name in params else None
+        # Reason parameters are people's words or plain numbers: never translated.
+        return params.get(name)
 
     return fill(translate(reason.template, lang), param)
