@@ -28,6 +28,7 @@ else in `also_notify`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -367,55 +368,51 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
     return out
 
 
+def _no_decision_facts(t: Ticket) -> bool:
+    f = t.facts
+    return not (
+        f.policy_exception_needed or f.executive_involvement_requested or f.churn_risk
+        or f.pr_or_legal_risk or f.cross_functional_decision_needed
+    )
+
+
+# The seed's "What to include" per target: (ticket field, "it is missing when …").
+_TARGET_NEEDS: dict[Target, tuple[tuple[str, Callable[[Ticket], bool]], ...]] = {
+    Target.L2: (  # ticket summary, steps already tried, customer context
+        ("description", lambda t: t.description is None and t.subject is None),
+        ("steps_tried", lambda t: not t.steps_tried),
+        ("customer", lambda t: t.customer.id is None and t.customer.name is None),
+    ),
+    Target.ENGINEERING: (  # repro steps, environment, logs, business impact, timeline
+        ("reproduction.steps", lambda t: not t.reproduction.steps),
+        ("reproduction.environment", lambda t: t.reproduction.environment is None),
+        ("reproduction.evidence", lambda t: not t.reproduction.evidence),
+        ("customer.arr",
+         lambda t: t.customer.arr is None and t.facts.customers_affected is None),
+        ("communications", lambda t: not t.communications and t.created_at is None),
+    ),
+    Target.PRODUCT: (  # use case, business impact, frequency of request
+        ("description", lambda t: t.description is None),
+        ("customer.arr", lambda t: t.customer.arr is None),
+        ("facts.customers_affected", lambda t: t.facts.customers_affected is None),
+    ),
+    Target.SECURITY: (  # what was observed, who is affected, containment taken
+        ("description", lambda t: t.description is None),
+        ("facts.customers_affected", lambda t: t.facts.customers_affected is None),
+        ("facts.containment", lambda t: t.facts.containment is None),
+    ),
+    Target.LEADERSHIP: (  # business context, revenue at risk, what's tried, the decision
+        ("description", lambda t: t.description is None),
+        ("customer.arr", lambda t: t.customer.arr is None),
+        ("steps_tried", lambda t: not t.steps_tried),
+        # The brief derives the decision from these facts when the ticket states no ask.
+        ("ask", lambda t: t.ask is None and _no_decision_facts(t)),
+    ),
+}
+
+
 def missing_for(ticket: Ticket, target: Target | None) -> tuple[str, ...]:
     """Ticket fields the brief still lacks for `target` (the seed's "What to include")."""
     if target is None:
         return ()
-    f, repro, customer = ticket.facts, ticket.reproduction, ticket.customer
-    missing: list[str] = []
-    if target is Target.L2:
-        if ticket.description is None and ticket.subject is None:
-            missing.append("description")
-        if not ticket.steps_tried:
-            missing.append("steps_tried")
-        if customer.id is None and customer.name is None:
-            missing.append("customer")
-    elif target is Target.ENGINEERING:
-        if not repro.steps:
-            missing.append("reproduction.steps")
-        if repro.environment is None:
-            missing.append("reproduction.environment")
-        if not repro.evidence:
-            missing.append("reproduction.evidence")
-        if customer.arr is None and f.customers_affected is None:
-            missing.append("customer.arr")
-        if not ticket.communications and ticket.created_at is None:
-            missing.append("communications")
-    elif target is Target.PRODUCT:
-        if ticket.description is None:
-            missing.append("description")
-        if customer.arr is None:
-            missing.append("customer.arr")
-        if f.customers_affected is None:
-            missing.append("facts.customers_affected")
-    elif target is Target.SECURITY:
-        if ticket.description is None:
-            missing.append("description")
-        if f.customers_affected is None:
-            missing.append("facts.customers_affected")
-        if f.containment is None:
-            missing.append("facts.containment")
-    elif target is Target.LEADERSHIP:
-        if ticket.description is None:
-            missing.append("description")
-        if customer.arr is None:
-            missing.append("customer.arr")
-        if not ticket.steps_tried:
-            missing.append("steps_tried")
-        decision_facts = (
-            f.policy_exception_needed or f.executive_involvement_requested or f.churn_risk
-            or f.pr_or_legal_risk or f.cross_functional_decision_needed
-        )
-        if ticket.ask is None and not decision_facts:
-            missing.append("ask")
-    return tuple(missing)
+    return tuple(name for name, lacks in _TARGET_NEEDS[target] if lacks(ticket))

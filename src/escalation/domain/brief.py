@@ -8,7 +8,7 @@ are formatted for the reader's locale and the customer's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Union
@@ -19,6 +19,7 @@ from escalation.domain.model import (
     Assessment,
     Category,
     Direction,
+    Facts,
     Reason,
     Severity,
     SlaStatus,
@@ -302,39 +303,34 @@ def _customers(ticket: Ticket) -> Value:
     return Phrase(template, params)
 
 
+# What is broken for the customer, most severe first: (is it so?, how the brief says it).
+_BREAKAGE: tuple[tuple[Callable[[Facts], bool], str], ...] = (
+    (lambda f: f.production_down or f.category is Category.OUTAGE, N_("Production down")),
+    (lambda f: f.data_loss, N_("Data lost")),
+    (lambda f: f.data_corruption, N_("Data corrupted")),
+    (lambda f: f.data_integrity_at_risk, N_("Data integrity at risk")),
+    (lambda f: f.unauthorized_access, N_("Unauthorized access")),
+    (lambda f: f.potential_data_exposure, N_("Potential data exposure")),
+    (lambda f: f.major_functionality_broken, N_("Major functionality broken")),
+    (lambda f: f.known_workaround is not None, N_("Inconvenienced: a workaround exists")),
+    (lambda f: f.blocked and f.known_workaround is None, N_("Blocked")),
+)
+# With nothing technically broken: what the business case is waiting on.
+_BUSINESS_WAIT: tuple[tuple[Callable[[Facts], bool], str], ...] = (
+    (lambda f: f.feature_gap or f.category is Category.FEATURE_REQUEST,
+     N_("Missing capability: the product cannot do what they need")),
+    (lambda f: f.workflow_mismatch, N_("The workflow does not match how they work")),
+    (lambda f: f.policy_exception_needed, N_("Waiting on a decision about a policy exception")),
+    (lambda f: f.churn_risk, N_("Relationship at risk: they are considering leaving")),
+    (lambda f: f.executive_involvement_requested, N_("They asked for executive involvement")),
+)
+
+
 def _workflow(ticket: Ticket) -> Value:
     f = ticket.facts
-    states: list[str] = []
-    if f.production_down or f.category is Category.OUTAGE:
-        states.append(N_("Production down"))
-    if f.data_loss:
-        states.append(N_("Data lost"))
-    if f.data_corruption:
-        states.append(N_("Data corrupted"))
-    if f.data_integrity_at_risk:
-        states.append(N_("Data integrity at risk"))
-    if f.unauthorized_access:
-        states.append(N_("Unauthorized access"))
-    if f.potential_data_exposure:
-        states.append(N_("Potential data exposure"))
-    if f.major_functionality_broken:
-        states.append(N_("Major functionality broken"))
-    if f.known_workaround:
-        states.append(N_("Inconvenienced: a workaround exists"))
-    elif f.blocked:
-        states.append(N_("Blocked"))
-    if not states:
-        # No technical breakage: say what the business case is waiting on, if the ticket says.
-        if f.feature_gap or f.category is Category.FEATURE_REQUEST:
-            states.append(N_("Missing capability: the product cannot do what they need"))
-        if f.workflow_mismatch:
-            states.append(N_("The workflow does not match how they work"))
-        if f.policy_exception_needed:
-            states.append(N_("Waiting on a decision about a policy exception"))
-        if f.churn_risk:
-            states.append(N_("Relationship at risk: they are considering leaving"))
-        if f.executive_involvement_requested:
-            states.append(N_("They asked for executive involvement"))
+    states = [text for holds, text in _BREAKAGE if holds(f)] or [
+        text for holds, text in _BUSINESS_WAIT if holds(f)
+    ]
     if not states:
         return Needed(N_("what is broken for them: blocked or inconvenienced"), "facts.blocked")
     parts: dict[str, Value] = {f"s{i}": Phrase(s) for i, s in enumerate(states)}
