@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class InputError(ValueError):
     """Input that does not match a contract; `path` names the field, `expected` what would do."""
@@ -35,6 +37,10 @@ class PolicyError(InputError):
     """A policy file value that is out of range, of the wrong type, or unknown."""
 
 
+# Line breaks JSON leaves unescaped outside ASCII; escaped so an error stays one line.
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+
+
 def _describe(value: object) -> str:
     if value is None:
         return "null"
@@ -42,7 +48,8 @@ def _describe(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'"{shown}"'
+        # JSON quoting keeps the message on one line whatever the input holds.
+        return json.dumps(shown, ensure_ascii=False).translate(_LINE_BREAKS)
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):
