@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +24,9 @@ from escalation.domain.contract import (
 from escalation.domain.errors import InputError
 from escalation.domain.model import Assessment, Decision, Ticket
 from escalation.domain.policy import Policy, policy_to_mapping
+
+if TYPE_CHECKING:
+    from escalation.domain.lint import Finding
 
 EXIT_FINDINGS = 1  # lint found an error
 EXIT_BAD_INPUT = 2  # nothing was done: the input or an option is wrong
@@ -116,22 +119,11 @@ def _now(value: str | None) -> datetime:
 
 
 def _read_json(source: str) -> Any:
-    name = "standard input" if source == "-" else source
+    text = _read_text(source)
     try:
-        if source == "-":
-            text = sys.stdin.read()
-        else:
-            path = Path(source)
-            if not path.is_file():
-                fail(f"{source}: no such file")
-            text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text")
-    except OSError as exc:
-        fail(f"{name}: cannot read ({exc.strerror})")
-    try:
-        return json.loads(text)
+        return json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
+        name = "standard input" if source == "-" else source
         fail(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
 
 
@@ -236,41 +228,110 @@ def brief_command(
 
 @app.command("lint")
 def lint_command(
-    source: Annotated[str, typer.Argument(metavar="FILE|-", help="Ticket JSON.")],
+    source: Annotated[str, typer.Argument(
+        metavar="FILE|-",
+        help="Ticket JSON (or a list), brief JSON, or a brief written as text or Markdown.",
+    )],
     now: NowOption = None,
     fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.text,
 ) -> None:
-    """Check a brief like a demanding receiving team; exit 1 when any finding is an error."""
+    """Check a brief like a demanding receiving team; exit 1 when any finding is an error.
+
+    FILE (or - for standard input) is a ticket JSON or a list of tickets (the brief is built
+    first), a brief JSON from `escalate brief --format json`, or a brief written by hand in the
+    seed's Structured Escalation Format, as plain text or Markdown, in English or Chinese.
+    """
     from escalation.domain.lint import has_errors  # noqa: PLC0415
-    from escalation.services import brief_ticket  # noqa: PLC0415
 
     with user_errors():
-        policy = _policy()
         moment = _now(now)
-        tickets, as_list = _read_tickets(source, False)
-        results = [brief_ticket(t, policy, moment) for t in tickets]
+        results, as_list = _lint_source(source, moment)
     if fmt is DataFormat.json:
         payload = [
-            {"ticket_id": r.ticket.id, "findings": [
+            {"ticket_id": ticket_id, "findings": [
                 {"code": f.code, "level": f.level.value, "field": f.field,
-                 "message": f.message, "hint": f.hint} for f in r.findings]}
-            for r in results
+                 "message": f.message, "hint": f.hint} for f in findings]}
+            for ticket_id, findings in results
         ]
         sys.stdout.write(_dump(payload if as_list else payload[0], as_list) + "\n")
     else:
         blocks = []
-        for r in results:
-            if not r.findings:
-                blocks.append(f"{r.ticket.id}: no findings")
+        for ticket_id, findings in results:
+            if not findings:
+                blocks.append(f"{ticket_id}: no findings")
                 continue
-            lines = [f"{r.ticket.id}: {len(r.findings)} finding(s)"]
-            for f in r.findings:
+            lines = [f"{ticket_id}: {len(findings)} finding(s)"]
+            for f in findings:
                 lines.append(f"  {f.level.value:<7} {f.code:<28} {f.field}: {f.message}")
                 lines.append(f"  {'':<7} {'':<28} hint: {f.hint}")
             blocks.append("\n".join(lines))
         typer.echo("\n\n".join(blocks))
-    if any(has_errors(r.findings) for r in results):
+    if any(has_errors(findings) for _, findings in results):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _read_text(source: str) -> str:
+    """The UTF-8 text of FILE, or of standard input for `-`; one line on stderr otherwise."""
+    name = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            return sys.stdin.read()
+        path = Path(source)
+        if not path.is_file():
+            fail(f"{source}: no such file")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{name}: not UTF-8 text")
+    except OSError as exc:
+        fail(f"{name}: cannot read ({exc.strerror})")
+
+
+def _lint_source(source: str, now: datetime) -> tuple[list[tuple[str, tuple[Finding, ...]]],
+                                                       bool]:
+    """Findings per ticket or brief in FILE, and whether FILE held a list.
+
+    Input that does not start like JSON is a written brief; a JSON object with
+    `"kind": "escalation_brief"` is our brief JSON; any other JSON is tickets, as before.
+    """
+    from escalation.domain.brief_json import brief_from_json, is_brief_json  # noqa: PLC0415
+    from escalation.domain.brief_text import parse_brief_text  # noqa: PLC0415
+    from escalation.domain.lint import lint_brief  # noqa: PLC0415
+    from escalation.services import brief_ticket  # noqa: PLC0415
+
+    name = "standard input" if source == "-" else source
+    shown = "stdin" if source == "-" else Path(source).name
+    text = _read_text(source)
+    start = text.lstrip("\ufeff \t\r\n")[:1]
+    if not start:
+        fail(f"{name}: empty: expected ticket JSON, brief JSON or a brief written in the "
+             "Structured Escalation Format")
+    if start not in ("{", "["):
+        try:
+            brief = parse_brief_text(text)
+        except InputError as exc:
+            fail(f"{name}: neither JSON nor a brief in the seed's format: {exc.message}")
+        return [(brief.ticket_id or shown, lint_brief(brief, None))], False
+    try:
+        data = json.loads(text.lstrip("\ufeff"))
+    except json.JSONDecodeError as exc:
+        fail(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    as_list = isinstance(data, list)
+    policy: Policy | None = None
+    results: list[tuple[str, tuple[Finding, ...]]] = []
+    for index, item in enumerate(data if as_list else [data]):
+        if is_brief_json(item):
+            try:
+                brief = brief_from_json(item)
+            except InputError as exc:
+                raise exc.under(f"[{index}]" if as_list else "") from None
+            label = f"{shown}[{index}]" if as_list else shown
+            results.append((brief.ticket_id or label, lint_brief(brief, None)))
+            continue
+        ticket = ticket_from_mapping(item, f"tickets[{index}]" if as_list else "")
+        policy = policy or _policy()
+        briefed = brief_ticket(ticket, policy, now)
+        results.append((briefed.ticket.id, briefed.findings))
+    return results, as_list
 
 
 @policy_app.command("show")

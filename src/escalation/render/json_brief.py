@@ -49,10 +49,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalation.domain.brief import Brief, Line, Moment, Needed, Phrase, Value
+from escalation.domain.brief_json import KIND
 from escalation.render.i18n import translate
 from escalation.render.values import ValueRenderer, render_reason
 
-KIND = "escalation_brief"
 VERSION = 1
 
 
