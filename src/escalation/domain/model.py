@@ -338,3 +338,100 @@ class Assessment:
     # Hours of the SLA used so far and the SLA length, when known (for the brief).
     sla_hours_used: float | None = None
     sla_hours: float | None = None
+
+
+class Status(StrEnum):
+    """Where an escalation is in its life."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    DE_ESCALATED = "de_escalated"
+    CLOSED = "closed"
+
+    @property
+    def is_active(self) -> bool:
+        """Open, acknowledged or in progress: the follow-up clocks run."""
+        return self in _ACTIVE
+
+
+_ACTIVE = frozenset({Status.OPEN, Status.ACKNOWLEDGED, Status.IN_PROGRESS})
+
+
+class DeEscalationReason(StrEnum):
+    """The seed's four reasons to de-escalate."""
+
+    ROOT_CAUSE_SUPPORT = "root_cause_support"  # root cause found, support can resolve it
+    WORKAROUND_FOUND = "workaround_found"  # a workaround unblocks the customer
+    SELF_RESOLVED = "self_resolved"  # resolved itself (root cause still documented)
+    SEVERITY_REASSESSED = "severity_reassessed"  # new information changed the severity
+
+
+class ChecklistItem(StrEnum):
+    """The seed's "When de-escalating" / "close the loop" steps, all required to close."""
+
+    NOTIFY_TEAM = "notify_team"  # notify the team you escalated to
+    UPDATE_TICKET = "update_ticket"  # update the ticket with the resolution
+    INFORM_CUSTOMER = "inform_customer"  # inform the customer of the resolution
+    DOCUMENT_LEARNING = "document_learning"  # document what was learned
+
+
+class FixKind(StrEnum):
+    """How an escalation was resolved; a code fix makes a recurrence a pattern trigger."""
+
+    CODE_FIX = "code_fix"
+    WORKAROUND = "workaround"
+    SUPPORT = "support"  # resolvable at support level (configuration, guidance, data fix)
+    OTHER = "other"
+
+
+class FollowupKind(StrEnum):
+    """Who a follow-up is owed to."""
+
+    INTERNAL = "internal"  # check with the receiving team
+    CUSTOMER = "customer"  # update the customer, even with no news
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupClock:
+    """When the next follow-up of one kind falls due and when it becomes overdue."""
+
+    kind: FollowupKind
+    due_at: datetime
+    overdue_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One escalation as the desk keeps it, from open to closed."""
+
+    id: str
+    ticket_id: str
+    status: Status
+    severity: Severity
+    target: Target
+    opened_at: datetime
+    owner: str
+    also_notify: tuple[Target, ...] = ()
+    customer: Customer = field(default_factory=Customer)
+    summary: str | None = None
+    customers_affected: int = 1
+    internal: FollowupClock | None = None
+    customer_update: FollowupClock | None = None
+    last_internal_at: datetime | None = None
+    last_customer_at: datetime | None = None
+    checklist: frozenset[ChecklistItem] = frozenset()
+    resolution: str | None = None
+    learning: str | None = None
+    fix_kind: FixKind | None = None
+    deescalation_reason: DeEscalationReason | None = None
+    deescalation_note: str | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def receiving_team(self) -> Target:
+        """The team the escalation went to (the owner keeps the customer relationship)."""
+        return self.target

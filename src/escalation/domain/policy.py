@@ -128,6 +128,7 @@ class Followups:
 
     cadences: Mapping[Severity, Cadence] = field(default_factory=_default_cadences)
     due_soon_minutes: int = 30
+    internal_grace_minutes: int = 30  # an internal follow-up is overdue this long after due
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +224,7 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
         },
         "followups": {
             "due_soon_minutes": policy.followups.due_soon_minutes,
+            "internal_grace_minutes": policy.followups.internal_grace_minutes,
             **{
                 s.value: {
                     "internal": str(cad.internal),
@@ -357,7 +359,7 @@ def _attention(r: _Reader) -> Attention:
 
 
 def _followups(r: _Reader) -> Followups:
-    r.only("due_soon_minutes", *(s.value for s in Severity))
+    r.only("due_soon_minutes", "internal_grace_minutes", *(s.value for s in Severity))
     d = Followups()
     cadences = dict(d.cadences)
     for severity in Severity:
@@ -383,6 +385,7 @@ def _followups(r: _Reader) -> Followups:
     return Followups(
         cadences=cadences,
         due_soon_minutes=r.integer("due_soon_minutes", d.due_soon_minutes),
+        internal_grace_minutes=r.integer("internal_grace_minutes", d.internal_grace_minutes),
     )
 
 
