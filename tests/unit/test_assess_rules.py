@@ -12,6 +12,8 @@ import pytest
 import escalation.domain.assess as assess_module
 from escalation.domain.assess import assess
 from escalation.domain.contract import assessment_to_mapping, parse_timestamp, ticket_from_mapping
+from escalation.domain.learnings import Learning, LearningMatch
+from escalation.domain.model import FixKind
 from escalation.domain.policy import DEFAULT_POLICY
 
 NOW = parse_timestamp("2026-11-26T10:00:00Z")
@@ -138,8 +140,32 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
 ]
 
 
-def _codes(mapping: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    out = assessment_to_mapping(assess(ticket_from_mapping(mapping), DEFAULT_POLICY, NOW))
+
+def seen(fix_kind: FixKind, resolved_at: str = "2026-11-01T00:00:00Z") -> tuple[LearningMatch]:
+    """History: one matching escalation, ESC-41, resolved the way `fix_kind` says."""
+    learning = Learning("ESC-41", "R-0", frozenset({"export"}), None, None, "Patched",
+                        "Export per month", fix_kind, None, parse_timestamp(resolved_at))
+    return (LearningMatch(learning, 0.8, ("export",)),)
+
+
+# Codes derived from history (what earlier escalations taught): (code, ticket, history that
+# fires it, near-identical history that must not, pytest id).
+HISTORY_RULES: list[tuple[str, dict[str, Any], tuple[LearningMatch, ...],
+                          tuple[LearningMatch, ...], str]] = [
+    ("support.resolved_before", t(), seen(FixKind.WORKAROUND), seen(FixKind.CODE_FIX),
+     "resolved_before-workaround"),
+    ("support.resolved_before", t(), seen(FixKind.SUPPORT), seen(FixKind.OTHER),
+     "resolved_before-support"),
+    ("pattern.recurring_after_fix", t(created_at="2026-11-26T08:00:00Z"),
+     seen(FixKind.CODE_FIX), seen(FixKind.CODE_FIX, "2026-11-26T09:00:00Z"),
+     "recurring_after_fix-derived"),
+]
+
+
+def _codes(mapping: dict[str, Any], history: tuple[LearningMatch, ...] = ()
+           ) -> tuple[list[str], dict[str, Any]]:
+    out = assessment_to_mapping(
+        assess(ticket_from_mapping(mapping), DEFAULT_POLICY, NOW, history=history))
     return [r["code"] for r in out["reasons"]], out
 
 
@@ -170,10 +196,30 @@ def test_rule_stays_quiet_on_near_identical_ticket(
     assert code not in codes, codes
 
 
+@pytest.mark.parametrize(("code", "mapping", "fires", "quiet"),
+                         [pytest.param(c, m, f, q, id=i) for c, m, f, q, i in HISTORY_RULES])
+def test_history_rule_fires_and_stays_quiet(
+    code: str, mapping: dict[str, Any], fires: tuple[LearningMatch, ...],
+    quiet: tuple[LearningMatch, ...],
+) -> None:
+    codes, out = _codes(mapping, fires)
+    assert code in codes, codes
+    reason = next(r for r in out["reasons"] if r["code"] == code)
+    assert reason["category"] == code.split(".", maxsplit=1)[0]
+    assert "ESC-41" in reason["text"] and "{" not in reason["text"]
+    expected_decision = "handle_in_support" if code.startswith("support.") else "escalate"
+    assert out["decision"] == expected_decision
+    quiet_codes, _ = _codes(mapping, quiet)
+    assert code not in quiet_codes, quiet_codes
+
+
 def test_table_covers_every_code_assess_can_emit() -> None:
     emitted = _source_codes()
     assert len(emitted) >= 40  # sanity: the regex found the codes
-    assert {code for code, *_ in RULES} == emitted
+    assert {code for code, *_ in RULES} | {code for code, *_ in HISTORY_RULES} == emitted
+    # Only the history rules reach `support.resolved_before`; the facts alone never do.
+    assert {code for code, *_ in HISTORY_RULES} - {code for code, *_ in RULES} == {
+        "support.resolved_before"}
 
 
 def test_pairs_are_near_identical() -> None:

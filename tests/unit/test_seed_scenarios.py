@@ -19,6 +19,8 @@ import pytest
 
 from escalation.domain.assess import assess
 from escalation.domain.contract import assessment_to_mapping, parse_timestamp, ticket_from_mapping
+from escalation.domain.learnings import Learning, LearningMatch
+from escalation.domain.model import DeEscalationReason, FixKind
 from escalation.domain.policy import DEFAULT_POLICY, policy_from_mapping
 
 NOW = parse_timestamp("2026-11-26T10:00:00Z")
@@ -33,6 +35,7 @@ DOCUMENTED_REASON_CODES: dict[str, str] = {
     "support.guidance": "support",
     "support.known_limitation": "support",
     "support.previously_resolved": "support",
+    "support.resolved_before": "support",  # derived from a matching learning (history)
     "support.no_trigger": "support",
     # Escalate When: Technical
     "technical.bug_code_fix": "technical",
@@ -133,6 +136,15 @@ class Scenario:
     missing: tuple[str, ...] | None = None  # None: not checked
     policy: dict[str, Any] = field(default_factory=dict)
     now: datetime | str = NOW
+    history: tuple[LearningMatch, ...] = ()  # what earlier escalations taught
+
+
+def seen_before(escalation_id: str, fix_kind: FixKind | None, text: str,
+                deescalated: DeEscalationReason | None = None) -> tuple[LearningMatch, ...]:
+    """History holding one matching learning, resolved on 2026-11-01."""
+    learning = Learning(escalation_id, "T-0", frozenset({"export", "csv"}), None, None, text,
+                        text, fix_kind, deescalated, parse_timestamp("2026-11-01T00:00:00Z"))
+    return (LearningMatch(learning, 0.9, ("csv", "export")),)
 
 
 def esc(t: dict[str, Any], target: str, severity: str, *has: str, **kw: Any) -> Scenario:
@@ -172,6 +184,13 @@ SCENARIOS = [
     P(handle(ticket("l2", previously_resolved_in_support=True, infrastructure_suspected=True),
              "support.previously_resolved"),
       id="support: 'Previous similar tickets were resolved at the support level'"),
+    P(handle(ticket("l2", infrastructure_suspected=True), "support.resolved_before",
+             history=seen_before("ESC-41", FixKind.WORKAROUND, "Export per month")),
+      id="support: 'Previous similar tickets were resolved at the support level' (ESC-41)"),
+    P(handle(ticket("l1", stalled=True), "support.resolved_before",
+             history=seen_before("ESC-7", None, "Cache cleared",
+                                 DeEscalationReason.ROOT_CAUSE_SUPPORT)),
+      id="support: '...resolved at the support level' (de-escalated, root cause in support)"),
     P(handle(ticket("l2", customers_affected=2, documented_solution="KB-7"),
              "support.documented_solution"),
       id="precedence (assess.py docstring): soft 'Multiple customers' yields to a documented fix"),
@@ -252,6 +271,10 @@ SCENARIOS = [
     P(esc(ticket(recurring_after_fix=True, known_workaround="Merge duplicates"), "engineering",
           "medium", "pattern.recurring_after_fix"),
       id="pattern: 'recurring issue that was supposedly fixed' beats a workaround"),
+    P(esc(ticket(created_at="2026-11-20T09:00:00Z"), "engineering", "medium",
+          "pattern.recurring_after_fix", lacks=("support.resolved_before",),
+          history=seen_before("ESC-41", FixKind.CODE_FIX, "Fixed in release 2.42")),
+      id="pattern: 'recurring issue that was supposedly fixed' (after the code fix in ESC-41)"),
     P(esc(ticket(severity_increasing=True), "engineering", "medium",
           "pattern.severity_increasing"),
       id="pattern: 'increasing severity over time'"),
@@ -440,7 +463,8 @@ def _run(s: Scenario) -> dict[str, Any]:
     policy = policy_from_mapping(s.policy) if s.policy else DEFAULT_POLICY
     now = None if s.now == NO_NOW else s.now
     assert now is None or isinstance(now, datetime)
-    return assessment_to_mapping(assess(ticket_from_mapping(s.ticket), policy, now))
+    return assessment_to_mapping(
+        assess(ticket_from_mapping(s.ticket), policy, now, history=s.history))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

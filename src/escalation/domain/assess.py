@@ -24,12 +24,24 @@ to Product, anything else to Engineering. When a technical or product problem co
 business triggers, the technical target leads and leadership is in `also_notify`; leadership
 leads only when the business issue is the whole story. Security always leads, with everyone
 else in `also_notify`.
+
+History: `history` holds the stored learnings that resemble the ticket (`match_learnings`,
+best first); only the best match counts. When that escalation was resolved with a workaround or
+at the support level (or de-escalated because support found the root cause or a workaround),
+the support reason `support.resolved_before` cites it ("Previous similar tickets were resolved
+at the support level"), so soft triggers stay in support like any other "Handle in Support
+When" rule; it is not given when the ticket says the issue recurs after a fix. When that
+escalation was fixed in code and the ticket arrived after the fix (or its arrival is unknown),
+the hard trigger `pattern.recurring_after_fix` is derived and cites it — only for a close
+match (score ≥ RECURRENCE_MIN_SCORE), since a false one would force an escalation. Facts
+given explicitly win: an explicit `recurring_after_fix` keeps its own reason, never a second
+derived one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from escalation.domain.impact import (
@@ -41,10 +53,13 @@ from escalation.domain.impact import (
     severity_for,
     sla_standing,
 )
+from escalation.domain.learnings import Learning, LearningMatch
 from escalation.domain.model import (
     Assessment,
     Category,
     Decision,
+    DeEscalationReason,
+    FixKind,
     Reason,
     Severity,
     SlaStatus,
@@ -86,12 +101,15 @@ def assess(
     policy: Policy = DEFAULT_POLICY,
     now: datetime | None = None,
     calendar: BusinessCalendar | None = None,
+    *,
+    history: Sequence[LearningMatch] = (),
 ) -> Assessment:
     """Decide escalate or handle in support, the target, the severity and every reason.
 
     `now` makes time-based judgements reproducible; without it SLA standing is unknown.
     `calendar` is the customer's business calendar, used when the policy counts SLA hours in
-    business time.
+    business time. `history` is what earlier escalations of similar tickets taught (see the
+    module docstring).
     """
     if now is None:
         sla = SlaStanding(SlaStatus.UNKNOWN)
@@ -99,8 +117,12 @@ def assess(
     else:
         sla = sla_standing(ticket, policy, now, calendar)
         scoring_now = now
-    triggers = _escalation_triggers(ticket, policy, sla)
-    support = _support_reasons(ticket)
+    best = _best_match(history)
+    seen_before = best.learning if best is not None else None
+    # A derived recurrence is a hard trigger, so it needs a closer match than a citation does.
+    fixed_before = seen_before if best is not None and best.score >= RECURRENCE_MIN_SCORE else None
+    triggers = _escalation_triggers(ticket, policy, sla, fixed_before)
+    support = _support_reasons(ticket, seen_before)
     strongest = 0
     for trigger in triggers:
         strongest = max(strongest, trigger.strength)
@@ -183,7 +205,60 @@ def _route(
     return ordered[0], tuple(ordered[1:])
 
 
-def _support_reasons(ticket: Ticket) -> list[Reason]:
+def _best_match(history: Sequence[LearningMatch]) -> LearningMatch | None:
+    best: LearningMatch | None = None
+    for match in history:
+        if best is None or match.score > best.score:
+            best = match
+    return best
+
+
+# Least match score for deriving `pattern.recurring_after_fix` (a hard trigger). On the gitbugs
+# sample (tests/unit/test_learnings.py) 1.7% of unrelated pairs score 0.35 or more.
+RECURRENCE_MIN_SCORE = 0.4
+
+
+_SUPPORT_FIXES = frozenset({FixKind.WORKAROUND, FixKind.SUPPORT})
+_SUPPORT_DEESCALATIONS = frozenset(
+    {DeEscalationReason.ROOT_CAUSE_SUPPORT, DeEscalationReason.WORKAROUND_FOUND}
+)
+
+
+def _resolved_before(ticket: Ticket, learning: Learning | None) -> Reason | None:
+    """`support.resolved_before` when the matched escalation was resolved in support."""
+    if learning is None or ticket.facts.recurring_after_fix:
+        return None
+    if learning.fix_kind is FixKind.CODE_FIX:
+        return None
+    if not (learning.fix_kind in _SUPPORT_FIXES
+            or learning.deescalation_reason in _SUPPORT_DEESCALATIONS):
+        return None
+    said = learning.learning.strip() or learning.resolution.strip()
+    cited = {"escalation": learning.escalation_id}
+    if not said:
+        return Reason("support.resolved_before", "support",
+                      N_("Resolved before in {escalation}"), cited)
+    workaround = (learning.fix_kind is FixKind.WORKAROUND
+                  or learning.deescalation_reason is DeEscalationReason.WORKAROUND_FOUND)
+    return Reason("support.resolved_before", "support",
+                  N_("Resolved before in {escalation} (workaround: {learning})") if workaround
+                  else N_("Resolved before at the support level in {escalation}: {learning}"),
+                  {**cited, "learning": said})
+
+
+def _recurs_after_fix(ticket: Ticket, learning: Learning | None) -> bool:
+    """The matched escalation was fixed in code and this ticket came in after the fix."""
+    if learning is None or learning.fix_kind is not FixKind.CODE_FIX:
+        return False
+    return ticket.created_at is None or _utc(ticket.created_at) > _utc(learning.resolved_at)
+
+
+def _utc(at: datetime) -> datetime:
+    # Naive timestamps are read as UTC, so comparing them with aware ones never raises.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _support_reasons(ticket: Ticket, seen_before: Learning | None = None) -> list[Reason]:
     f = ticket.facts
     out: list[Reason] = []
     if f.documented_solution is not None:
@@ -209,10 +284,15 @@ def _support_reasons(ticket: Ticket) -> list[Reason]:
     if f.previously_resolved_in_support:
         out.append(Reason("support.previously_resolved", "support",
                           N_("Similar tickets were resolved at the support level before")))
+    resolved_before = _resolved_before(ticket, seen_before)
+    if resolved_before is not None:
+        out.append(resolved_before)
     return out
 
 
-def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> list[_Trigger]:
+def _escalation_triggers(
+    ticket: Ticket, policy: Policy, sla: SlaStanding, seen_before: Learning | None = None
+) -> list[_Trigger]:
     f = ticket.facts
     th = policy.thresholds
     out: list[_Trigger] = []
@@ -348,6 +428,13 @@ def _escalation_triggers(ticket: Ticket, policy: Policy, sla: SlaStanding) -> li
     if f.recurring_after_fix:
         add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
             N_("Recurring issue that was supposedly fixed"))
+    elif seen_before is not None and _recurs_after_fix(ticket, seen_before):
+        fixed = seen_before.resolution.strip()
+        add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
+            N_("Recurring after the fix in {escalation} ({resolution})") if fixed
+            else N_("Recurring after the fix in {escalation}"),
+            {"escalation": seen_before.escalation_id, "resolution": fixed} if fixed
+            else {"escalation": seen_before.escalation_id})
     if f.severity_increasing:
         add("pattern.severity_increasing", "pattern", SOFT, _ISSUE,
             N_("Severity increasing over time"))

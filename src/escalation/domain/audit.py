@@ -42,6 +42,8 @@ def canonical(
     details: Mapping[str, Any],
 ) -> bytes:
     """The bytes that are hashed: stable across processes, databases and Python versions."""
+    if at.tzinfo is None:
+        raise ValueError("audit event time must carry a time zone (the hash is of UTC time)")
     body = {
         "seq": seq,
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -112,6 +114,9 @@ def verify_chain(
         checked += 1
     last = (expected_seq - 1, prev) if checked else None
     if head is not None and last != head:
+        if last is not None and last[0] == head[0]:
+            return checked, ChainProblem(
+                head[0], "does not match the recorded chain head (the newest event was changed)")
         return checked, ChainProblem(
             head[0], f"the log ends at event {expected_seq - 1} but event {head[0]} was "
                      "written: events were removed from the end")

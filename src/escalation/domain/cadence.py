@@ -13,7 +13,7 @@ periodic job having run, so a missed run can never skip a reminder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from escalation.domain.calendar import BusinessCalendar
@@ -45,7 +45,7 @@ def plan_internal(
     cadence = policy.followups.cadences[severity]
     due = calendar.advance(since, cadence.internal)
     grace = timedelta(minutes=policy.followups.internal_grace_minutes)
-    return FollowupClock(FollowupKind.INTERNAL, due, due + grace)
+    return FollowupClock(FollowupKind.INTERNAL, due, _later(due, grace))
 
 
 def plan_customer(
@@ -60,10 +60,20 @@ def plan_customer(
     due = calendar.advance(since, cadence.customer_due)
     overdue = calendar.advance(since, cadence.customer_overdue)
     if update_hours is not None:
-        contractual = since + timedelta(hours=update_hours)
-        overdue = min(overdue, contractual)
-        due = min(due, overdue)
-    return FollowupClock(FollowupKind.CUSTOMER, due, max(due, overdue))
+        contractual = _later(since, timedelta(hours=update_hours)).astimezone(overdue.tzinfo)
+        overdue = min(overdue, contractual, key=_instant)
+        due = min(due, overdue, key=_instant)
+    return FollowupClock(FollowupKind.CUSTOMER, due, max(due, overdue, key=_instant))
+
+
+def _instant(at: datetime) -> datetime:
+    """The same moment in UTC: datetimes sharing a zone compare by wall time otherwise."""
+    return at.astimezone(UTC)
+
+
+def _later(at: datetime, span: timedelta) -> datetime:
+    """`at` plus real elapsed time (not wall-clock time across a DST change), in at's zone."""
+    return (_instant(at) + span).astimezone(at.tzinfo)
 
 
 def plan(
@@ -100,11 +110,13 @@ class FollowupStatus:
 
 def state_of(clock: FollowupClock, now: datetime, policy: Policy) -> FollowupState:
     """upcoming / due_soon / due / overdue for one clock at `now`."""
-    if now >= clock.overdue_at:
+    moment = _instant(now)
+    due = _instant(clock.due_at)
+    if moment >= _instant(clock.overdue_at):
         return FollowupState.OVERDUE
-    if now >= clock.due_at:
+    if moment >= due:
         return FollowupState.DUE
-    if now >= clock.due_at - timedelta(minutes=policy.followups.due_soon_minutes):
+    if moment >= due - timedelta(minutes=policy.followups.due_soon_minutes):
         return FollowupState.DUE_SOON
     return FollowupState.UPCOMING
 
@@ -115,7 +127,7 @@ def status_of(
     """The full status of one clock at `now`."""
     return FollowupStatus(
         escalation_id, clock.kind, state_of(clock, now, policy), clock.due_at,
-        clock.overdue_at, clock.due_at - now,
+        clock.overdue_at, _instant(clock.due_at) - _instant(now),
     )
 
 

@@ -86,15 +86,15 @@ def allowed_actions(status: Status) -> tuple[Action, ...]:
 
 def check_allowed(escalation: Escalation, action: Action) -> None:
     """Raise LifecycleError naming the current state and the allowed actions."""
-    if escalation.status in ALLOWED_FROM[action]:
-        return
+    if escalation.status not in ALLOWED_FROM[action]:
+        raise LifecycleError(escalation.id, _refusal(escalation, action))
+
+
+def _refusal(escalation: Escalation, action: Action, still_missing: str = "") -> str:
     allowed = ", ".join(a.value for a in allowed_actions(escalation.status)) or "nothing"
     needs = " or ".join(s.value for s in ALLOWED_FROM[action])
-    raise LifecycleError(
-        escalation.id,
-        f"cannot {action.value} while {escalation.status.value} (only when {needs}); "
-        f"allowed now: {allowed}",
-    )
+    return (f"cannot {action.value} while {escalation.status.value} (only when {needs})"
+            f"{still_missing}; allowed now: {allowed}")
 
 
 def _moved(escalation: Escalation, action: Action, now: datetime) -> Escalation:
@@ -176,9 +176,14 @@ def closing_gaps(escalation: Escalation) -> tuple[str, ...]:
 
 
 def close(escalation: Escalation, now: datetime) -> Escalation:
-    """Close the loop; refused while the checklist or the resolution is missing."""
-    check_allowed(escalation, Action.CLOSE)
+    """Close the loop; refused while the checklist or the resolution is missing.
+
+    The refusal lists everything still missing at once, not one step at a time.
+    """
     gaps = closing_gaps(escalation)
+    if escalation.status not in ALLOWED_FROM[Action.CLOSE]:
+        missing = f"; to close, still missing: {' and '.join(gaps)}" if gaps else ""
+        raise LifecycleError(escalation.id, _refusal(escalation, Action.CLOSE, missing))
     if gaps:
         raise LifecycleError(escalation.id, "cannot close yet; missing " + "; ".join(gaps))
     return replace(escalation, status=Status.CLOSED, closed_at=now,
@@ -190,4 +195,9 @@ def reopen(escalation: Escalation, reason: str, now: datetime) -> Escalation:
     escalation_moved = _moved(escalation, Action.REOPEN, now)
     if not reason.strip():
         raise LifecycleError(escalation.id, "reopening needs a reason (--reason)")
-    return replace(escalation_moved, checklist=frozenset(), closed_at=None, resolved_at=None)
+    # The previous cycle's resolution stays in the audit trail and the learnings.
+    return replace(
+        escalation_moved, checklist=frozenset(), closed_at=None, resolved_at=None,
+        resolution=None, learning=None, fix_kind=None, deescalation_reason=None,
+        deescalation_note=None,
+    )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-from escalation.domain.brief import Brief
+from escalation.domain.brief import Brief, Value
 from escalation.render.html_page import render_html
 from escalation.render.i18n import LANGUAGES, check_language, translate
 from escalation.render.json_brief import render_json
 from escalation.render.markdown import render_markdown
 from escalation.render.text import render_text
-from escalation.render.values import render_reason
+from escalation.render.values import ValueRenderer, render_reason
 
 _RENDERERS: Mapping[str, Callable[[Brief, str], str]] = {
     "text": render_text,
@@ -19,6 +19,12 @@ _RENDERERS: Mapping[str, Callable[[Brief, str], str]] = {
     "html": render_html,
 }
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+
+
+def render_customer_update(paragraphs: Sequence[Value], lang: str, timezone: str) -> str:
+    """A drafted customer update as plain text in `lang`, times in the customer's zone."""
+    renderer = ValueRenderer(check_language(lang), timezone)
+    return "\n\n".join(renderer.render(p) for p in paragraphs) + "\n"
 
 
 def render_brief(brief: Brief, fmt: str, lang: str) -> str:
@@ -33,6 +39,7 @@ __all__ = [
     "FORMATS",
     "LANGUAGES",
     "render_brief",
+    "render_customer_update",
     "render_reason",
     "translate",
 ]

@@ -1,0 +1,217 @@
+"""The database schema as SQLAlchemy Core tables, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; always read back aware, in UTC.
+
+    PostgreSQL keeps it as `timestamptz`; SQLite has no zones, so the UTC wall time is stored
+    (a fixed-width text that sorts and compares correctly) and UTC is attached on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given: pass a timezone-aware "
+                             "datetime (e.g. datetime.now(UTC))")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def json_type() -> Any:
+    """JSON everywhere, stored as JSONB on PostgreSQL."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+# Stable constraint names so migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", String(200), nullable=False, unique=True),
+    Column("customer_id", String(200)),
+    Column("subject", Text),
+    Column("created_at", UtcDateTime),
+    Column("raw", json_type(), nullable=False),  # the ticket mapping exactly as received
+    Column("stored_at", UtcDateTime, nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(200), primary_key=True),
+    Column("name", Text),
+    Column("arr", Float),
+    Column("plan", String(100)),
+    Column("reference_customer", Boolean, nullable=False, default=False),
+    Column("sla_hours", Float),
+    Column("update_hours", Float),
+    Column("timezone", String(100)),
+    Column("country", String(2)),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),  # public id ESC-<number>
+    Column("ticket_id", String(200), ForeignKey("tickets.ticket_id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("target", String(20), nullable=False),
+    Column("also_notify", json_type(), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("summary", Text),
+    Column("customer", json_type(), nullable=False),
+    Column("customers_affected", Integer, nullable=False, default=1),
+    Column("opened_at", UtcDateTime, nullable=False),
+    # The follow-up clocks; NULL whenever the clock is not running, so the due query is an
+    # index range scan with no status filter.
+    Column("internal_due_at", UtcDateTime, index=True),
+    Column("internal_overdue_at", UtcDateTime),
+    Column("customer_due_at", UtcDateTime, index=True),
+    Column("customer_overdue_at", UtcDateTime),
+    Column("last_internal_at", UtcDateTime),
+    Column("last_customer_at", UtcDateTime),
+    Column("resolution", Text),
+    Column("learning", Text),
+    Column("fix_kind", String(20)),
+    Column("deescalation_reason", String(40)),
+    Column("deescalation_note", Text),
+    Column("resolved_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("version", Integer, nullable=False),  # optimistic concurrency
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_escalations_status", "status"),
+    Index("ix_escalations_ticket_id", "ticket_id"),
+    sqlite_autoincrement=True,  # never reuse an escalation number
+)
+
+escalation_tickets = Table(
+    "escalation_tickets",
+    metadata,
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), primary_key=True),
+    Column("ticket_id", String(200), ForeignKey("tickets.ticket_id"), primary_key=True),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Index("ix_escalation_tickets_ticket_id", "ticket_id"),
+)
+
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), nullable=False,
+           index=True),
+    Column("kind", String(20), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+checklist_items = Table(
+    "checklist_items",
+    metadata,
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), primary_key=True),
+    Column("item", String(40), primary_key=True),
+    Column("done_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", String(200), nullable=False, index=True),
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), index=True),
+    Column("assessed_at", UtcDateTime, nullable=False),
+    Column("policy_version", String(100), nullable=False),
+    Column("decision", String(40), nullable=False),
+    Column("target", String(20)),
+    Column("severity", String(20)),
+    Column("snapshot", json_type(), nullable=False),  # the assessment contract mapping
+)
+
+learnings = Table(
+    "learnings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), nullable=False,
+           index=True),
+    Column("ticket_id", String(200), nullable=False),
+    Column("terms", json_type(), nullable=False),  # sorted list of signature terms
+    Column("product_area", Text),
+    Column("category", String(40)),
+    Column("resolution", Text, nullable=False),
+    Column("learning", Text, nullable=False),
+    Column("fix_kind", String(20)),
+    Column("deescalation_reason", String(40)),
+    Column("resolved_at", UtcDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    # The chain assigns seq (head + 1) under the head lock; the database must not.
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("escalation_id", String(40), index=True),
+    Column("details", Text, nullable=False),  # canonical JSON text, hashed as written
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("seq", BigInteger, nullable=False),  # 0 while the log is empty
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)

@@ -1,0 +1,22 @@
+"""The `escalate` command: parses arguments, calls the use cases, prints; nothing else."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from escalation.cli import escalations, policy, tickets  # noqa: F401 - registers commands
+from escalation.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console entry point."""
+    if os.environ.get("ESCALATION_TRACEBACK"):
+        app()
+        return
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
