@@ -154,10 +154,18 @@ class Desk:
 
     def assess(self, ticket: Ticket, now: datetime) -> Assessment:
         """Assess with the customer's calendar and what earlier escalations taught."""
+        return self.assess_many([ticket], now)[0]
+
+    def assess_many(self, tickets: Sequence[Ticket], now: datetime) -> list[Assessment]:
+        """Assess a batch against the stored learnings (read once for the whole batch)."""
         with self.store.unit_of_work(read_only=True) as uow:
-            history = self.history_for(uow, ticket)
-        calendar = calendar_for(ticket.customer, self.policy)
-        return assess(ticket, self.policy, now, calendar, history=history)
+            learnings = uow.learnings()
+        with batch_mode():
+            return [
+                assess(ticket, self.policy, now, calendar_for(ticket.customer, self.policy),
+                       history=match_learnings(ticket, learnings))
+                for ticket in tickets
+            ]
 
     def open(
         self,
@@ -390,7 +398,7 @@ class Desk:
         with self.store.unit_of_work(read_only=True) as uow:
             clocks = (uow.active_clocks() if include_upcoming
                       else uow.due_clocks(horizon(now, self.policy)))
-            escalations = {eid: uow.get_escalation(eid) for eid in {eid for eid, _ in clocks}}
+            escalations = uow.get_escalations(eid for eid, _ in clocks)
         statuses = by_urgency([status_of(eid, clock, now, self.policy) for eid, clock in clocks])
         return [FollowupView(s, escalations[s.escalation_id]) for s in statuses]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,27 @@ def test_db_upgrade_is_idempotent(db_url: str, command: list[str]) -> None:
     second = ok(db_url, *command)
     assert "at revision" in first
     assert first == second
+
+
+def test_assess_with_a_store_cites_what_an_earlier_escalation_taught(
+    db_url: str, tmp_path: Path
+) -> None:
+    ticket = json.loads((EXAMPLES / "02-sso-login-loop-l1-to-l2.json").read_text("utf-8"))
+    esc = ok(db_url, "open", str(EXAMPLES / "02-sso-login-loop-l1-to-l2.json"), "--now",
+             NOW).strip()
+    ok(db_url, "resolve", esc, "--resolution", "Clear the stale IdP session cookie",
+       "--learning", "SSO loops come from a stale IdP cookie", "--fix-kind", "workaround",
+       "--now", "2026-11-26T12:00:00Z")
+    again = {**ticket, "id": "FD-77777", "created_at": "2026-11-28T09:00:00Z",
+             "customer": {"id": "C-OTHER", "name": "Other Co"}}
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(again), encoding="utf-8")
+    with_store = json.loads(ok(db_url, "assess", str(path), "--now", "2026-11-28T10:00:00Z"))
+    cited = [r for r in with_store["reasons"] if r["code"] == "support.resolved_before"]
+    assert with_store["decision"] == "handle_in_support"
+    assert cited and esc in cited[0]["text"]
+    without = subprocess.run(
+        [sys.executable, "-m", "escalation", "assess", str(path), "--now",
+         "2026-11-28T10:00:00Z"], capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k != "ESCALATION_DB"})
+    assert "support.resolved_before" not in without.stdout

@@ -26,6 +26,7 @@ from escalation.cli.common import (
     open_desk,
     read_text,
     read_tickets,
+    state,
     user_errors,
 )
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
@@ -43,14 +44,23 @@ def assess_command(
     fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.json,
     skip_invalid: SkipOption = False,
 ) -> None:
-    """Decide: escalate or handle in support, to which target, at which severity, and why."""
+    """Decide: escalate or handle in support, to which target, at which severity, and why.
+
+    With --db (or ESCALATION_DB) the stored learnings are consulted: a ticket like one resolved
+    before cites it ("resolved before in ESC-41"), and one fixed in code that is back raises
+    pattern.recurring_after_fix.
+    """
     from escalation.services import assess_many, batch_mode  # noqa: PLC0415 - light start-up
 
     with user_errors(), batch_mode():
         policy = current_policy()
         moment = now_from(now)
         tickets, as_list = read_tickets(source, skip_invalid)
-        assessments = assess_many(tickets, policy, moment)
+        if state.db is not None:
+            # A store was named: later assessments cite what earlier escalations taught.
+            assessments = open_desk().assess_many(tickets, moment)
+        else:
+            assessments = assess_many(tickets, policy, moment)
     if fmt is DataFormat.text:
         typer.echo("\n\n".join(_assessment_text(a) for a in assessments))
         return

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
@@ -449,6 +449,16 @@ class UnitOfWork:
         if statuses is None:
             return self._load(None)
         return self._load(escalations.c.status.in_([s.value for s in statuses]))
+
+    def get_escalations(self, escalation_ids: Iterable[str]) -> dict[str, Escalation]:
+        """Many escalations in one query, by id (unknown ids are left out)."""
+        numbers = sorted({n for n in (_parse_number(e) for e in escalation_ids) if n is not None})
+        found: dict[str, Escalation] = {}
+        # In chunks: SQLite limits the bound parameters of one statement.
+        for start in range(0, len(numbers), 5000):
+            chunk = numbers[start:start + 5000]
+            found.update((e.id, e) for e in self._load(escalations.c.number.in_(chunk)))
+        return found
 
     def escalations_for_ticket(self, ticket_id: str) -> list[Escalation]:
         """Escalations the ticket opened or was linked to, oldest first."""
