@@ -166,6 +166,8 @@ def tick(escalation: Escalation, item: ChecklistItem) -> Escalation:
 
 def closing_gaps(escalation: Escalation) -> tuple[str, ...]:
     """What still stands between the escalation and `close`, in the seed's order."""
+    if escalation.status is Status.CLOSED:
+        return ()
     gaps: list[str] = []
     if escalation.status not in _ENDED:
         gaps.append(f"a resolution or de-escalation (status is {escalation.status.value})")
