@@ -5,14 +5,17 @@ in a schema of its own that the script creates and drops) with N active escalati
 follow-up clocks are spread around --now (severities mixed; by default 3 % of the clocks due
 soon, due or overdue, the rest upcoming), then prints, best and median of --repeat runs:
 
-- `Desk.followups(now)`, what `escalate followups` runs, and `UnitOfWork.due_clocks(horizon)`
-  alone (the indexed query: two index range scans);
+- `Desk.followups(now)`, what `escalate followups` runs, and its two parts alone:
+  `UnitOfWork.due_clocks(horizon)` (the indexed query: two index range scans) and
+  `UnitOfWork.get_escalations(ids)` (the due escalations, fully loaded for display);
 - the named baseline "naive-scan", measured in the same run: load every active escalation
   (`list_escalations`) and compute each clock's state in Python with `cadence.state_of`,
   keeping the due-soon, due and overdue ones;
 - the rows each returns (they must agree), the ratio, and the query plan of `due_clocks`.
 
-Target: the indexed query <= 50 ms at 100k escalations, on each backend.
+Target: the indexed query (`due_clocks`) <= 50 ms at 100k escalations, on each backend;
+`Desk.followups` is shown against the same 50 ms. SQLite is timed as the application leaves
+it (no ANALYZE); PostgreSQL after VACUUM ANALYZE, as autovacuum does after a bulk load.
 
     .venv/bin/python benchmarks/followups.py [--escalations 100000] [--repeat 7] [--pg URL]
 """
@@ -20,6 +23,7 @@ Target: the indexed query <= 50 ms at 100k escalations, on each backend.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -46,6 +50,7 @@ from escalation.domain.cadence import FollowupState, horizon, state_of
 from escalation.domain.model import (
     ChecklistItem,
     Customer,
+    Escalation,
     FollowupClock,
     Severity,
     Status,
@@ -81,6 +86,8 @@ _OWNERS = ["ana", "bo", "chen", "dara", "eli", "fay"]
 
 T = TypeVar("T")
 Clock = tuple[str, str]  # (escalation id, kind): one follow-up owed
+Table = list[dict[str, Any]]
+Rows = tuple[Table, Table, Table, Table]  # tickets, escalations, escalation_tickets, checklist
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -108,8 +115,7 @@ def _clock(
 
 def make_rows(
     count: int, now: datetime, policy: Policy, attention: float, seed: int = 7
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
-           list[dict[str, Any]]]:
+) -> Rows:
     """Rows for tickets, escalations, escalation_tickets and checklist_items."""
     rng = random.Random(seed)
     severities = list(_SEVERITIES)
@@ -166,7 +172,7 @@ def make_rows(
     return ticket_rows, escalation_rows, link_rows, item_rows
 
 
-def fill(store: Store, rows: tuple[list[dict[str, Any]], ...], chunk: int = 10_000) -> None:
+def fill(store: Store, rows: Rows, chunk: int = 10_000) -> None:
     """Bulk-insert the rows (SQLAlchemy Core executemany) and refresh planner statistics."""
     postgresql = store.engine.dialect.name == "postgresql"
     with store.engine.begin() as conn:
@@ -207,14 +213,21 @@ def due_clocks(store: Store, now: datetime, policy: Policy) -> list[tuple[str, F
         return uow.due_clocks(horizon(now, policy))
 
 
-def timed(fn: Callable[[], T], repeat: int) -> tuple[float, float, T]:
-    """Best and median seconds of `repeat` runs (after one warm-up run), and the last result."""
-    result = fn()
+def get_escalations(store: Store, ids: list[str]) -> dict[str, Escalation]:
+    """What `Desk.followups` adds to the indexed query: the due escalations, fully loaded."""
+    with store.unit_of_work(read_only=True) as uow:
+        return uow.get_escalations(ids)
+
+
+def timed(fn: Callable[[], T], repeat: int, *, warm_up: bool = True) -> tuple[float, float, T]:
+    """Best and median seconds of `repeat` runs (after one untimed run), and the last result."""
+    result = fn() if warm_up else None
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
+    assert result is not None
     return min(times), statistics.median(times), result
 
 
@@ -258,52 +271,54 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:9.1f} ms"
 
 
-def run(url: str, label: str, args: argparse.Namespace, now: datetime) -> bool:
-    """Fill one database, measure and print; True when the indexed query meets the target."""
+def run(url: str, label: str, rows: Rows, args: argparse.Namespace, now: datetime) -> None:
+    """Fill one fresh database with `rows`, measure and print."""
     policy = Policy()
     store = Store(url)
     try:
         store.upgrade()  # the migrations create the schema, indexes included
         start = time.perf_counter()
-        rows = make_rows(args.escalations, now, policy, args.attention)
-        made = time.perf_counter()
         fill(store, rows)
-        filled = time.perf_counter()
-        print(f"\n== {label}: {args.escalations:,} active escalations "
-              f"(rows made in {made - start:.1f} s, bulk-inserted in {filled - made:.1f} s)")
+        print(f"\n== {label}: {len(rows[1]):,} active escalations "
+              f"(bulk-inserted in {time.perf_counter() - start:.1f} s)")
 
         desk = Desk(store, policy, "bench")
         desk_best, desk_median, views = timed(lambda: desk.followups(now), args.repeat)
         sql_best, sql_median, clocks = timed(lambda: due_clocks(store, now, policy),
                                              args.repeat)
+        ids = [eid for eid, _ in clocks]
+        load_best, load_median, loaded = timed(lambda: get_escalations(store, ids), args.repeat)
         base_best, base_median, naive = timed(lambda: naive_scan(store, now, policy),
-                                              args.baseline_repeat)
+                                              args.baseline_repeat, warm_up=False)
 
         from_desk = sorted((v.status.escalation_id, v.status.kind.value) for v in views)
         from_sql = sorted((eid, clock.kind.value) for eid, clock in clocks)
         assert from_desk == from_sql == sorted(naive), (
             f"row sets differ: followups {len(from_desk)}, due_clocks {len(from_sql)}, "
             f"naive-scan {len(naive)}")
-        share = len(naive) / (2 * args.escalations)
-        print(f"rows: followups {len(views):,} = due_clocks {len(clocks):,} = "
-              f"naive-scan {len(naive):,} ({share:.1%} of {2 * args.escalations:,} clocks, "
-              f"{len({eid for eid, _ in naive}):,} escalations)")
-        print(f"{'':34}{'best':>12}{'median':>12}{'naive-scan / best':>20}")
+        assert set(loaded) == set(ids)
+        clock_count = 2 * len(rows[1])
+        print(f"rows: Desk.followups {len(views):,} = due_clocks {len(clocks):,} = "
+              f"naive-scan {len(naive):,} ({len(naive) / clock_count:.1%} of {clock_count:,} "
+              f"clocks; {len(loaded):,} escalations)")
+        print(f"{'':40}{'best':>12}{'median':>12}{'naive-scan / best':>20}")
         for name, best, median in (
             ("Desk.followups(now)", desk_best, desk_median),
-            ("UnitOfWork.due_clocks(horizon)", sql_best, sql_median),
+            ("  UnitOfWork.due_clocks(horizon)", sql_best, sql_median),
+            (f"  UnitOfWork.get_escalations({len(loaded):,} ids)", load_best, load_median),
             ('baseline "naive-scan"', base_best, base_median),
         ):
-            print(f"{name:34}{_ms(best):>12}{_ms(median):>12}{base_best / best:>19.1f}x")
-        verdict = sql_best * 1000 <= TARGET_MS
-        print(f"indexed query (due_clocks) best {sql_best * 1000:.1f} ms "
-              f"(target <= {TARGET_MS:.0f} ms) {'OK' if verdict else 'MISS'}")
-        print(f"Desk.followups best {desk_best * 1000:.1f} ms "
-              f"(target <= {TARGET_MS:.0f} ms) {'OK' if desk_best * 1000 <= TARGET_MS else 'MISS'}")
+            print(f"{name:40}{_ms(best):>12}{_ms(median):>12}{base_best / best:>19.1f}x")
+        verdict = "OK" if sql_best * 1000 <= TARGET_MS else "MISS"
+        print(f"indexed query (due_clocks): best {sql_best * 1000:.1f} ms, target "
+              f"<= {TARGET_MS:.0f} ms: {verdict}")
+        verdict = "OK" if desk_best * 1000 <= TARGET_MS else "MISS"
+        print(f"Desk.followups end to end:  best {desk_best * 1000:.1f} ms against the same "
+              f"{TARGET_MS:.0f} ms: {verdict} (loading the escalations: "
+              f"{load_best * 1000:.1f} ms)")
         print("plan of the due_clocks query:")
         for line in explain(store, now, policy):
             print(f"  {line}")
-        return verdict
     finally:
         store.close()
 
@@ -338,19 +353,24 @@ def main() -> int:
                         help=f"PostgreSQL URL (default: ${PG_ENV}); SQLite only without it")
     args = parser.parse_args()
     now = args.now if args.now.tzinfo else args.now.replace(tzinfo=UTC)
-    print(f"--now {now.isoformat()}; {args.attention:.0%} of clocks due soon/due/overdue; "
-          f"best and median of {args.repeat} runs ({args.baseline_repeat} for the baseline)")
+    start = time.perf_counter()
+    rows = make_rows(args.escalations, now, Policy(), args.attention)
+    # Keep the cyclic GC off these million objects: `escalate followups` runs in a fresh
+    # process, and full collections walking them would be timed as the desk's.
+    gc.freeze()
+    print(f"--now {now.isoformat()}; {args.escalations:,} escalations, {args.attention:.0%} of "
+          f"their clocks due soon/due/overdue (rows made in {time.perf_counter() - start:.1f} s)"
+          f"; best and median of {args.repeat} timed runs after a warm-up "
+          f"(baseline: {args.baseline_repeat}, no warm-up)")
 
-    ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        ok &= run(f"sqlite:///{Path(tmp) / 'followups.db'}", "SQLite", args, now)
+        run(f"sqlite:///{Path(tmp) / 'followups.db'}", "SQLite", rows, args, now)
     if args.pg:
         with pg_schema(args.pg) as url:
-            ok &= run(url, "PostgreSQL", args, now)
+            run(url, "PostgreSQL", rows, args, now)
     else:
         print(f"\nPostgreSQL skipped: pass --pg URL or set {PG_ENV}")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -6,7 +6,7 @@ import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from escalation.domain import lifecycle
@@ -20,6 +20,7 @@ from escalation.domain.cadence import (
     plan,
     plan_customer,
     plan_internal,
+    snooze,
     status_of,
 )
 from escalation.domain.calendar import BusinessCalendar
@@ -43,6 +44,13 @@ from escalation.domain.model import (
     Status,
     Target,
     Ticket,
+)
+from escalation.domain.notifications import (
+    Event,
+    Message,
+    event_messages,
+    release_at,
+    reminder_messages,
 )
 from escalation.domain.policy import Policy
 
@@ -204,12 +212,14 @@ class Desk:
             escalation = uow.add_escalation(replace(draft, internal=internal,
                                                     customer_update=customer))
             uow.save_assessment(assessment, self.policy.version, now, escalation.id)
-            uow.append_event(now, self.actor, "escalation.opened", escalation.id, {
+            details = {
                 "ticket": ticket.id, "target": escalation.target.value,
                 "severity": escalation.severity.value, "owner": escalation.owner,
                 "reasons": [r.code for r in assessment.reasons],
                 "policy": self.policy.version, "forced": force,
-            })
+            }
+            self._announce(uow, None, escalation, "escalation.opened", details, now)
+            uow.append_event(now, self.actor, "escalation.opened", escalation.id, details)
         return escalation, assessment
 
     def link(self, escalation_id: str, raw: Mapping[str, Any], now: datetime) -> Escalation:
@@ -260,8 +270,80 @@ class Desk:
             uow.update_escalation(changed, before.version, now, self.actor)
             if after is not None:
                 after(uow, before, changed)
-            uow.append_event(now, self.actor, action, before.id, details(before, changed))
+            info = details(before, changed)
+            # Outbox before audit: every writer takes the audit head lock last (no deadlock).
+            self._announce(uow, before, changed, action, info, now)
+            uow.append_event(now, self.actor, action, before.id, info)
         return changed
+
+    def _announce(
+        self,
+        uow: UnitOfWork,
+        before: Escalation | None,
+        after: Escalation,
+        action: str,
+        details: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        """Write the outbox messages a change owes, in the change's own transaction."""
+        channels = self.policy.notifications.channels
+        if not channels:
+            return
+        outbox = uow.outbox
+        event = _ANNOUNCED.get(action)
+        if event is not None:
+            outbox.enqueue(event_messages(event, after, channels, now, details, after.version),
+                           now, self._release)
+        for kind, old, new in (
+            (FollowupKind.INTERNAL, before.internal if before else None, after.internal),
+            (FollowupKind.CUSTOMER, before.customer_update if before else None,
+             after.customer_update),
+        ):
+            if before is not None and old == new and before.severity is after.severity:
+                continue
+            if new is None:
+                outbox.cancel_reminders(after.id, kind.value)
+            else:
+                outbox.replace_reminders(
+                    after.id, kind.value,
+                    reminder_messages(after, new, channels,
+                                      self.policy.followups.due_soon_minutes),
+                    now, self._release)
+
+    def _release(self, message: Message) -> datetime:
+        """Quiet hours: a non-critical message to a person waits for their working hours."""
+        person = (self.policy.notifications.person(message.recipient)
+                  if message.recipient else None)
+        if person is None or not (person.timezone or person.country):
+            return message.due_at
+        calendar = calendar_for(Customer(timezone=person.timezone, country=person.country),
+                                self.policy)
+        return release_at(message.due_at, message.severity, calendar)
+
+    def snooze(
+        self, escalation_id: str, kind: FollowupKind, span: timedelta, reason: str,
+        now: datetime,
+    ) -> Escalation:
+        """Push one follow-up back for a while, with a reason (audited)."""
+        if not reason.strip():
+            raise DeskError("a snooze needs a reason (--reason)")
+
+        def change(e: Escalation) -> Escalation:
+            check_allowed(e, Action.FOLLOW_UP)
+            clock = e.internal if kind is FollowupKind.INTERNAL else e.customer_update
+            if clock is None:
+                raise DeskError(f"{e.id}: no {kind.value} follow-up is owed, nothing to snooze")
+            moved = snooze(clock, now, span)
+            if kind is FollowupKind.INTERNAL:
+                return replace(e, internal=moved, version=e.version + 1)
+            return replace(e, customer_update=moved, version=e.version + 1)
+
+        return self._change(escalation_id, now, "followup.snoozed", change,
+                            lambda b, a: {"kind": kind.value, "for": str(span),
+                                          "reason": reason.strip(),
+                                          "due_at": _due(a.internal if kind is
+                                                         FollowupKind.INTERNAL
+                                                         else a.customer_update)})
 
     def acknowledge(self, escalation_id: str, now: datetime) -> Escalation:
         """The receiving team acknowledged the escalation."""
@@ -458,6 +540,17 @@ class Desk:
         """Walk the whole audit chain; the first broken event, if any."""
         with self.store.unit_of_work(read_only=True) as uow:
             return verify_chain(uow.events(), uow.audit_head())
+
+
+# Audit actions that are also notification events.
+_ANNOUNCED: dict[str, Event] = {
+    "escalation.opened": Event.OPENED,
+    "escalation.acknowledged": Event.ACKNOWLEDGED,
+    "severity.changed": Event.SEVERITY_CHANGED,
+    "escalation.deescalated": Event.DEESCALATED,
+    "escalation.resolved": Event.RESOLVED,
+    "escalation.closed": Event.CLOSED,
+}
 
 
 def _due(clock: FollowupClock | None) -> str | None:

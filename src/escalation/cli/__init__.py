@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
-from escalation.cli import escalations, policy, tickets  # noqa: F401 - registers commands
+from escalation.cli import (  # noqa: F401 - registers the commands
+    deliveries,
+    escalations,
+    policy,
+    tickets,
+)
 from escalation.cli.common import app
 
 __all__ = ["app", "main"]

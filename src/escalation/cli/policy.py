@@ -49,7 +49,9 @@ def policy_check(
 def _to_toml(data: dict[str, Any]) -> str:
     """A small TOML writer for the policy's shape: scalars, lists and nested tables."""
     out: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    scalars = {k: v for k, v in data.items()
+               if not isinstance(v, dict) and not (isinstance(v, list) and v
+                                                   and isinstance(v[0], dict))}
     out += [f"{k} = {_toml_value(v)}" for k, v in scalars.items()]
 
     def table(prefix: str, body: dict[str, Any]) -> None:
@@ -65,6 +67,11 @@ def _to_toml(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if isinstance(value, dict):
             table(key, value)
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                out += ["", f"[[{key}]]"]
+                out += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
     return "\n".join(out)
 
 

@@ -139,3 +139,13 @@ def horizon(now: datetime, policy: Policy) -> datetime:
 def by_urgency(statuses: list[FollowupStatus]) -> list[FollowupStatus]:
     """Most urgent first."""
     return sorted(statuses, key=lambda s: s.urgency)
+
+
+def snooze(clock: FollowupClock, now: datetime, span: timedelta) -> FollowupClock:
+    """Push a follow-up back: due `span` after now (or after its due time, if that is later)."""
+    if span <= timedelta(0):
+        raise ValueError("a snooze must last longer than zero")
+    start = max(_instant(clock.due_at), _instant(now))
+    shift = start + span - _instant(clock.due_at)
+    return FollowupClock(clock.kind, _later(clock.due_at, shift),
+                         _later(clock.overdue_at, shift))

@@ -153,6 +153,12 @@ class BusinessCalendar:
         moment = min(max(self._at(target, wall), opens), closes)
         return self.add_business_hours(moment, rest)
 
+    def next_open(self, at: datetime) -> datetime:
+        """`at` itself when inside business hours, else the next moment the business opens."""
+        moment = self._utc(at, "at")
+        opens, _closes = self._window(self._current_business_day(moment))
+        return self._local(max(moment, opens))
+
     def end_of_business_day(self, at: datetime) -> datetime:
         """Close of today if `at` is before today's close on a business day, else of the next."""
         return self._local(self._window(self._current_business_day(self._utc(at, "at")))[1])

@@ -10,7 +10,16 @@ from enum import StrEnum
 from typing import Any
 
 from escalation.domain.errors import PolicyError
-from escalation.domain.model import Severity
+from escalation.domain.model import Severity, Target
+from escalation.domain.notifications import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    Event,
+    Notifications,
+    Person,
+    Smtp,
+)
 
 POLICY_SCHEMA_VERSION = 1
 
@@ -162,6 +171,7 @@ class Policy:
     followups: Followups = field(default_factory=Followups)
     calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
     tiers: Tiers = field(default_factory=Tiers)
+    notifications: Notifications = field(default_factory=Notifications)
 
     @property
     def version(self) -> str:
@@ -182,7 +192,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     reader = _Reader(data, "")
     reader.only(
         "schema", "name", "revision", "currency", "thresholds", "sla", "attention", "followups",
-        "calendar", "tiers",
+        "calendar", "tiers", "channels", "people", "delivery", "smtp",
     )
     schema = reader.integer("schema", POLICY_SCHEMA_VERSION, minimum=1)
     if schema != POLICY_SCHEMA_VERSION:
@@ -198,6 +208,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         followups=_followups(reader.table("followups")),
         calendar=_calendar(reader.table("calendar")),
         tiers=_tiers(reader.table("tiers")),
+        notifications=_notifications(reader),
     )
     return policy
 
@@ -240,7 +251,44 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
             **({"default_country": c.default_country} if c.default_country else {}),
         },
         "tiers": {"critical_may_skip_l2": policy.tiers.critical_may_skip_l2},
+        **_notifications_mapping(policy.notifications),
     }
+
+
+def _notifications_mapping(n: Notifications) -> dict[str, Any]:
+    def channel(c: Channel) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": c.name, "kind": c.kind.value}
+        # A secret written in the file is never shown back; secret_env names where one lives.
+        optional = {"url": c.url, "secret_env": c.secret_env}
+        out.update({k: v for k, v in optional.items() if v})
+        if c.to:
+            out["to"] = list(c.to)
+        out["events"] = sorted(e.value for e in c.events)
+        if c.targets is not None:
+            out["targets"] = sorted(t.value for t in c.targets)
+        if c.severities is not None:
+            out["severities"] = sorted(s.value for s in c.severities)
+        out.update(lang=c.lang, owner_only=c.owner_only, leads=c.leads)
+        return out
+
+    d, m = n.delivery, n.smtp
+    mapping: dict[str, Any] = {
+        "delivery": {
+            "max_attempts": d.max_attempts, "base_delay_seconds": d.base_delay_seconds,
+            "max_delay_seconds": d.max_delay_seconds, "lease_seconds": d.lease_seconds,
+            "poll_seconds": d.poll_seconds, "batch_size": d.batch_size, "base_url": d.base_url,
+        },
+        "smtp": {"host": m.host, "port": m.port, "starttls": m.starttls, "sender": m.sender,
+                 **({"username_env": m.username_env} if m.username_env else {}),
+                 **({"password_env": m.password_env} if m.password_env else {})},
+    }
+    if n.channels:
+        mapping["channels"] = [channel(c) for c in n.channels]
+    if n.people:
+        mapping["people"] = [{k: v for k, v in (("name", p.name), ("timezone", p.timezone),
+                                                ("country", p.country), ("email", p.email))
+                              if v} for p in n.people]
+    return mapping
 
 
 class _Reader:
@@ -441,3 +489,105 @@ def _currency(r: _Reader) -> str:
 def _tiers(r: _Reader) -> Tiers:
     r.only("critical_may_skip_l2")
     return Tiers(critical_may_skip_l2=r.boolean("critical_may_skip_l2", False))
+
+
+def _enum_set(r: _Reader, key: str, enum: Any, what: str) -> frozenset[Any] | None:
+    if key not in r.data:
+        return None
+    names = r.strings(key, ())
+    allowed = {member.value: member for member in enum}
+    bad = [n for n in names if n not in allowed]
+    if bad or not names:
+        raise PolicyError(r.at(key), f"a list of {what}: " + ", ".join(allowed), bad or names)
+    return frozenset(allowed[n] for n in names)
+
+
+def _list_of_tables(reader: _Reader, key: str) -> list[_Reader]:
+    raw = reader.data.get(key, [])
+    if not isinstance(raw, list):
+        raise PolicyError(key, f"an array of tables ([[{key}]])", raw)
+    return [_Reader(item, f"{key}[{i}]") for i, item in enumerate(raw)]
+
+
+def _channel(r: _Reader) -> Channel:
+    r.only("name", "kind", "url", "secret", "secret_env", "to", "events", "targets",
+           "severities", "lang", "owner_only", "leads")
+    kind_name = r.string("kind", "webhook")
+    if kind_name not in {k.value for k in ChannelKind}:
+        raise PolicyError(r.at("kind"), "webhook, slack or email", kind_name)
+    kind = ChannelKind(kind_name)
+    url = r.data.get("url")
+    if kind in (ChannelKind.WEBHOOK, ChannelKind.SLACK) and not (
+        isinstance(url, str) and re.match(r"^https?://\S+$", url)
+    ):
+        raise PolicyError(r.at("url"), "an http:// or https:// URL", url)
+    to = r.strings("to", ())
+    owner_only = r.boolean("owner_only", False)
+    if kind is ChannelKind.EMAIL and not to and not owner_only:
+        raise PolicyError(r.at("to"), "a list of e-mail addresses (or owner_only = true)", None)
+    lang = r.string("lang", "en")
+    if lang not in ("en", "zh"):
+        raise PolicyError(r.at("lang"), '"en" or "zh"', lang)
+    events = _enum_set(r, "events", Event, "events")
+    return Channel(
+        name=r.string("name", ""),
+        kind=kind,
+        events=events if events is not None else frozenset(Event),
+        url=url if isinstance(url, str) else None,
+        secret=r.data.get("secret") if isinstance(r.data.get("secret"), str) else None,
+        secret_env=r.data.get("secret_env") if isinstance(r.data.get("secret_env"), str)
+        else None,
+        to=to,
+        targets=_enum_set(r, "targets", Target, "targets"),
+        severities=_enum_set(r, "severities", Severity, "severities"),
+        lang=lang,
+        owner_only=owner_only,
+        leads=r.boolean("leads", False),
+    )
+
+
+def _notifications(reader: _Reader) -> Notifications:
+    channels = tuple(_channel(r) for r in _list_of_tables(reader, "channels"))
+    names = [c.name for c in channels]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise PolicyError("channels", "unique channel names", duplicate)
+    people = []
+    for r in _list_of_tables(reader, "people"):
+        r.only("name", "timezone", "country", "email")
+        people.append(Person(
+            name=r.string("name", ""),
+            timezone=r.data.get("timezone") if isinstance(r.data.get("timezone"), str) else None,
+            country=r.data.get("country") if isinstance(r.data.get("country"), str) else None,
+            email=r.data.get("email") if isinstance(r.data.get("email"), str) else None,
+        ))
+    d = reader.table("delivery")
+    d.only("max_attempts", "base_delay_seconds", "max_delay_seconds", "lease_seconds",
+           "poll_seconds", "batch_size", "base_url")
+    dd = Delivery()
+    delivery = Delivery(
+        max_attempts=d.integer("max_attempts", dd.max_attempts, minimum=1),
+        base_delay_seconds=d.number("base_delay_seconds", dd.base_delay_seconds,
+                                    exclusive_min=True),
+        max_delay_seconds=d.number("max_delay_seconds", dd.max_delay_seconds,
+                                   exclusive_min=True),
+        lease_seconds=d.number("lease_seconds", dd.lease_seconds, exclusive_min=True),
+        poll_seconds=d.number("poll_seconds", dd.poll_seconds, exclusive_min=True,
+                              maximum=15.0),
+        batch_size=d.integer("batch_size", dd.batch_size, minimum=1),
+        base_url=d.string("base_url", dd.base_url),
+    )
+    m = reader.table("smtp")
+    m.only("host", "port", "starttls", "sender", "username_env", "password_env")
+    sm = Smtp()
+    smtp = Smtp(
+        host=m.string("host", sm.host),
+        port=m.integer("port", sm.port, minimum=1),
+        starttls=m.boolean("starttls", sm.starttls),
+        sender=m.string("sender", sm.sender),
+        username_env=m.data.get("username_env") if isinstance(m.data.get("username_env"), str)
+        else None,
+        password_env=m.data.get("password_env") if isinstance(m.data.get("password_env"), str)
+        else None,
+    )
+    return Notifications(channels=channels, people=tuple(people), delivery=delivery, smtp=smtp)

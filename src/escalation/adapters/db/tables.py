@@ -204,7 +204,6 @@ audit_events = Table(
     Column("details", Text, nullable=False),  # canonical JSON text, hashed as written
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    CheckConstraint("id = 1", name="ck_audit_head_single_row"),
 )
 
 audit_head = Table(
@@ -214,4 +213,33 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),  # 0 while the log is empty
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)
+
+# Messages waiting to go out (and what became of them). Written in the same transaction as the
+# change they announce; reminders are rows with a due time. Not an audit table: a pending
+# reminder is cancelled when its clock is re-planned.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("key", String(300), nullable=False, unique=True),  # idempotency key
+    Column("event", String(60), nullable=False),
+    Column("escalation_number", Integer, ForeignKey("escalations.number"), nullable=False),
+    Column("channel", String(200), nullable=False),
+    Column("kind", String(20)),  # internal | customer, for follow-up reminders
+    Column("severity", String(20), nullable=False),
+    Column("recipient", String(200)),
+    Column("payload", json_type(), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),  # when it fell due (the order it goes in)
+    Column("available_at", UtcDateTime, nullable=False),  # not before (quiet hours, backoff)
+    Column("status", String(20), nullable=False),  # pending|sent|dead|superseded|cancelled
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("lease_until", UtcDateTime),
+    Column("claimed_by", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Index("ix_outbox_status_available_at", "status", "available_at"),
+    Index("ix_outbox_escalation_number_channel", "escalation_number", "channel"),
 )
