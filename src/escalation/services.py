@@ -15,7 +15,6 @@ from escalation.domain.audit import AuditEvent, ChainProblem, verify_chain
 from escalation.domain.brief import Brief, Value, build_brief
 from escalation.domain.cadence import (
     FollowupStatus,
-    by_urgency,
     horizon,
     plan,
     plan_customer,
@@ -55,7 +54,7 @@ from escalation.domain.notifications import (
 from escalation.domain.policy import Policy
 
 if TYPE_CHECKING:
-    from escalation.adapters.db.store import FollowUpRecord, Store, UnitOfWork
+    from escalation.adapters.db.store import FollowUpRecord, FollowupRow, Store, UnitOfWork
 
 
 def calendar_for(customer: Customer, policy: Policy) -> BusinessCalendar:
@@ -129,7 +128,7 @@ class FollowupView:
     """One follow-up owed, with what a person needs to act on it."""
 
     status: FollowupStatus
-    escalation: Escalation
+    escalation: FollowupRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,11 +477,10 @@ class Desk:
     def followups(self, now: datetime, *, include_upcoming: bool = False) -> list[FollowupView]:
         """Follow-ups owed across active escalations, most urgent first."""
         with self.store.unit_of_work(read_only=True) as uow:
-            clocks = (uow.active_clocks() if include_upcoming
-                      else uow.due_clocks(horizon(now, self.policy)))
-            escalations = uow.get_escalations(eid for eid, _ in clocks)
-        statuses = by_urgency([status_of(eid, clock, now, self.policy) for eid, clock in clocks])
-        return [FollowupView(s, escalations[s.escalation_id]) for s in statuses]
+            rows = uow.followup_rows(None if include_upcoming else horizon(now, self.policy))
+        views = [FollowupView(status_of(r.escalation_id, r.clock, now, self.policy), r)
+                 for r in rows]
+        return sorted(views, key=lambda v: v.status.urgency)
 
     def show(self, escalation_id: str, now: datetime) -> EscalationView:
         """One escalation with its brief, lint, follow-ups and timeline."""

@@ -213,7 +213,7 @@ def test_followups_are_never_skipped_by_a_missed_run(desk: Desk) -> None:
     owed = {v.status.kind: v.status.state for v in desk.followups(much_later)}
     assert owed == {FollowupKind.INTERNAL: FollowupState.OVERDUE,
                     FollowupKind.CUSTOMER: FollowupState.OVERDUE}
-    assert esc.id in {v.escalation.id for v in desk.followups(much_later)}
+    assert esc.id in {v.escalation.escalation_id for v in desk.followups(much_later)}
 
 
 def test_draft_update_is_owed_even_with_no_news(desk: Desk) -> None:

@@ -297,8 +297,8 @@ def followups_command(
     if fmt is DataFormat.json:
         payload = [{**_status_json(v.status), "severity": v.escalation.severity.value,
                     "target": v.escalation.target.value, "owner": v.escalation.owner,
-                    "customer": v.escalation.customer.name or v.escalation.customer.id,
-                    "summary": v.escalation.summary} for v in views]
+                    "customer": v.escalation.customer, "summary": v.escalation.summary}
+                   for v in views]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     if not views:
@@ -306,8 +306,8 @@ def followups_command(
         return
     for v in views:
         e = v.escalation
-        typer.echo(f"{e.id:<8} {e.severity.value:<8} {_status_text(v.status, e.customer.timezone)}"
-                   f"  {e.owner}: {e.summary or e.ticket_id}")
+        typer.echo(f"{e.escalation_id:<8} {e.severity.value:<8} "
+                   f"{_status_text(v.status, e.timezone)}  {e.owner}: {e.summary or e.ticket_id}")
 
 
 @app.command("deescalate")

@@ -138,18 +138,26 @@ class Outbox:
               worker: str) -> list[tuple[Pending, int]]:
         """Lease the due messages of up to `limit` escalations; (message, attempts so far)."""
         eligible = self._eligible(now)
-        numbers_query = (
-            select(outbox.c.escalation_number).where(eligible)
-            .group_by(outbox.c.escalation_number)
-            .order_by(func.min(outbox.c.due_at)).limit(limit)
-        )
         if self._postgresql:
-            locked = select(escalations.c.number).where(
-                escalations.c.number.in_(numbers_query.scalar_subquery())
-            ).with_for_update(skip_locked=True)
+            # The limit applies after the locked escalations are skipped, so a worker that
+            # claims while another one does takes the next ones instead of none.
+            first_due = (
+                select(outbox.c.escalation_number.label("number"),
+                       func.min(outbox.c.due_at).label("first_due"))
+                .where(eligible).group_by(outbox.c.escalation_number).subquery()
+            )
+            locked = (
+                select(escalations.c.number)
+                .join(first_due, first_due.c.number == escalations.c.number)
+                .order_by(first_due.c.first_due, escalations.c.number).limit(limit)
+                .with_for_update(skip_locked=True, of=escalations)
+            )
             numbers = [n for (n,) in self._conn.execute(locked)]
         else:
-            numbers = [n for (n,) in self._conn.execute(numbers_query)]
+            numbers = [n for (n,) in self._conn.execute(
+                select(outbox.c.escalation_number).where(eligible)
+                .group_by(outbox.c.escalation_number)
+                .order_by(func.min(outbox.c.due_at)).limit(limit))]
         if not numbers:
             return []
         lease = now + timedelta(seconds=lease_seconds)

@@ -91,6 +91,21 @@ _ACTIVE = tuple(s.value for s in Status if s.is_active)
 _CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
 
 
+@dataclass(frozen=True, slots=True)
+class FollowupRow:
+    """One running follow-up clock with what a follow-up list shows about its escalation."""
+
+    escalation_id: str
+    clock: FollowupClock
+    severity: Severity
+    target: Target
+    owner: str
+    summary: str | None
+    ticket_id: str
+    customer: str | None
+    timezone: str | None
+
+
 class ConflictError(Exception):
     """Someone else changed the escalation since it was read: reload and retry."""
 
@@ -586,6 +601,51 @@ class UnitOfWork:
         return [
             (public_id(number), FollowupClock(kinds[kind], due_at, overdue_at))
             for number, kind, due_at, overdue_at in rows
+        ]
+
+    def followup_rows(self, horizon: datetime | None) -> list[FollowupRow]:
+        """Clocks due by `horizon` (every running clock when None) with what a list shows.
+
+        The same two index range scans as `due_clocks`, plus the few columns a follow-up list
+        needs, so no full escalation is built per row (benchmarks/followups.py).
+        """
+        e = escalations
+        internal_where: ColumnElement[bool]
+        customer_where: ColumnElement[bool]
+        if horizon is None:
+            active = e.c.status.in_(_ACTIVE)
+            internal_where = active & e.c.internal_due_at.is_not(None)
+            customer_where = active & e.c.customer_due_at.is_not(None)
+        else:
+            internal_where = e.c.internal_due_at <= horizon
+            customer_where = e.c.customer_due_at <= horizon
+        extra = (e.c.severity, e.c.target, e.c.owner, e.c.summary, e.c.ticket_id, e.c.customer)
+        internal = select(
+            e.c.number, literal_column("'internal'").label("kind"),
+            e.c.internal_due_at.label("due_at"), e.c.internal_overdue_at.label("overdue_at"),
+            *extra,
+        ).where(internal_where)
+        customer = select(
+            e.c.number, literal_column("'customer'").label("kind"),
+            e.c.customer_due_at.label("due_at"), e.c.customer_overdue_at.label("overdue_at"),
+            *extra,
+        ).where(customer_where)
+        both = union_all(internal, customer).subquery()
+        rows = self._conn.execute(
+            select(both).order_by(both.c.due_at, both.c.number, both.c.kind.desc())
+        ).all()
+        kinds = {kind.value: kind for kind in FollowupKind}
+        severities = {s.value: s for s in Severity}
+        targets = {t.value: t for t in Target}
+        return [
+            FollowupRow(
+                public_id(number), FollowupClock(kinds[kind], due_at, overdue_at),
+                severities[severity], targets[target], owner, summary, ticket_id,
+                (customer or {}).get("name") or (customer or {}).get("id"),
+                (customer or {}).get("timezone"),
+            )
+            for (number, kind, due_at, overdue_at, severity, target, owner, summary, ticket_id,
+                 customer) in rows
         ]
 
     # --- learnings ---
