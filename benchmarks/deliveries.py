@@ -284,8 +284,9 @@ def run(base_url: str, label: str, workers: int, args: argparse.Namespace) -> Re
                         proc.kill()
                         proc.wait()
             with store.engine.connect() as conn:
-                statuses = dict(conn.execute(select(outbox.c.status, func.count())
-                                             .group_by(outbox.c.status)).all())
+                statuses: dict[str, int] = {
+                    status: n for status, n in conn.execute(
+                        select(outbox.c.status, func.count()).group_by(outbox.c.status))}
                 by_worker = sorted((n for _, n in conn.execute(
                     select(outbox.c.claimed_by, func.count()).where(outbox.c.status == "sent")
                     .group_by(outbox.c.claimed_by))), reverse=True)

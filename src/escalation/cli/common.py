@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -136,6 +137,17 @@ _ESC_ID = re.compile(r"^(?i:esc-)?\d+$")
 def looks_like_escalation_id(value: str) -> bool:
     """ESC-7, esc-7 or 7 — and no file of that name exists."""
     return bool(_ESC_ID.match(value)) and not Path(value).exists()
+
+
+def when(at: datetime | None, zone: str | None) -> str:
+    """A moment in the customer's time zone, e.g. "2026-11-26 14:00 EST" ("-" for none)."""
+    if at is None:
+        return "-"
+    try:
+        local = at.astimezone(ZoneInfo(zone)) if zone else at
+    except (ZoneInfoNotFoundError, ValueError):
+        local = at
+    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def db_url() -> str:

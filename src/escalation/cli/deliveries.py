@@ -18,6 +18,7 @@ from escalation.cli.common import (
     now_from,
     open_desk,
     user_errors,
+    when,
 )
 from escalation.domain.model import FollowupKind
 from escalation.domain.notifications import parse_duration
@@ -134,4 +135,4 @@ def snooze_command(
         escalation = open_desk().snooze(escalation_id, kind, duration, reason, now_from(now))
     clock = escalation.internal if internal else escalation.customer_update
     typer.echo(f"{escalation.id}: {kind.value} follow-up now due "
-               f"{clock.due_at.isoformat() if clock else '-'}")
+               f"{when(clock.due_at if clock else None, escalation.customer.timezone)}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -21,6 +20,7 @@ from escalation.cli.common import (
     open_desk,
     read_json,
     user_errors,
+    when,
 )
 from escalation.domain.audit import AuditEvent
 from escalation.domain.cadence import FollowupStatus
@@ -38,16 +38,6 @@ from escalation.services import EscalationView
 EscalationArg = Annotated[str, typer.Argument(metavar="ESC-ID", help="Escalation id, e.g. ESC-7.")]
 FormatOption = Annotated[DataFormat, typer.Option("--format", help="text or json.")]
 
-def _when(at: datetime | None, zone: str | None) -> str:
-    if at is None:
-        return "-"
-    try:
-        local = at.astimezone(ZoneInfo(zone)) if zone else at
-    except (ZoneInfoNotFoundError, ValueError):
-        local = at
-    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
-
-
 def _span(delta: timedelta) -> str:
     minutes = int(abs(delta.total_seconds()) // 60)
     days, rest = divmod(minutes, 24 * 60)
@@ -61,7 +51,7 @@ def _span(delta: timedelta) -> str:
 
 
 def _status_text(s: FollowupStatus, zone: str | None) -> str:
-    due = _when(s.due_at, zone)
+    due = when(s.due_at, zone)
     if s.delta.total_seconds() >= 0:
         return f"{s.kind.value:<8} {s.state.value:<8} due {due} (in {_span(s.delta)})"
     return f"{s.kind.value:<8} {s.state.value:<8} due {due} ({_span(s.delta)} ago)"
@@ -125,10 +115,10 @@ def _event_text(event: AuditEvent) -> str:
 def _summary_line(e: Escalation) -> str:
     nexts = []
     if e.internal:
-        nexts.append(f"next internal follow-up {_when(e.internal.due_at, e.customer.timezone)}")
+        nexts.append(f"next internal follow-up {when(e.internal.due_at, e.customer.timezone)}")
     if e.customer_update:
         nexts.append("next customer update "
-                     f"{_when(e.customer_update.due_at, e.customer.timezone)}")
+                     f"{when(e.customer_update.due_at, e.customer.timezone)}")
     tail = f"; {'; '.join(nexts)}" if nexts else ""
     return f"{e.id}: {e.status.value}, {e.severity.value}, {e.target.value}{tail}"
 
@@ -218,7 +208,7 @@ def _view_text(view: EscalationView) -> str:
         f"ticket {e.ticket_id}"
         + (f" + {len(view.linked_tickets) - 1} linked" if len(view.linked_tickets) > 1 else "")
         + f"; {e.customers_affected} customer(s) affected; owner {e.owner}; opened "
-        f"{_when(e.opened_at, zone)}",
+        f"{when(e.opened_at, zone)}",
     ]
     lines += ["", "FOLLOW-UPS"]
     lines += [f"- {_status_text(s, zone)}" for s in view.followups] or [

@@ -222,11 +222,14 @@ class Outbox:
         ]
 
     def retry(self, message_id: int, now: datetime) -> DeliveryRecord | None:
-        """Re-queue a dead (or any unsent) message to go out now; None if unknown."""
+        """Re-queue a dead (or any unsent) message to go out now with a fresh set of attempts.
+
+        None when there is no such message or it was already sent.
+        """
         result = self._conn.execute(
             update(outbox).where(outbox.c.id == message_id,
                                  outbox.c.status.in_([DEAD, PENDING, CANCELLED]))
-            .values(status=PENDING, available_at=now, lease_until=None))
+            .values(status=PENDING, available_at=now, lease_until=None, attempts=0))
         if not result.rowcount:
             return None
         found = self.deliveries(message_id=message_id)
