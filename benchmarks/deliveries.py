@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -44,9 +43,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
-from escalation.adapters.db.store import Store, database_url
+from escalation.adapters.db.schemas import temporary_schema
+from escalation.adapters.db.store import Store
 from escalation.adapters.db.tables import escalations, outbox, tickets
 from escalation.adapters.policy_file import load_policy
 from escalation.domain.model import (
@@ -189,23 +189,6 @@ def write_policy(path: Path, url: str, poll: float) -> Path:
     return path
 
 
-@contextmanager
-def pg_schema(base_url: str) -> Iterator[str]:
-    """A URL on a fresh PostgreSQL schema of its own, dropped afterwards."""
-    base = database_url(base_url)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 # --- one run -------------------------------------------------------------------------------------
 
 
@@ -244,7 +227,8 @@ def start_workers(url: str, policy: Path, count: int) -> list[subprocess.Popen[s
 
 def run(base_url: str, label: str, workers: int, args: argparse.Namespace) -> Result:
     count = args.reminders // PER_ESCALATION
-    with pg_schema(base_url) as url, receiver() as rec, tempfile.TemporaryDirectory() as tmp:
+    with temporary_schema(base_url, "bench") as url, receiver() as rec, \
+            tempfile.TemporaryDirectory() as tmp:
         store = Store(url)
         try:
             store.upgrade()

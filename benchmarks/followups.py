@@ -29,7 +29,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -37,9 +36,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import event, insert, text
 
-from escalation.adapters.db.store import Store, database_url
+from escalation.adapters.db.schemas import temporary_schema
+from escalation.adapters.db.store import Store
 from escalation.adapters.db.tables import (
     checklist_items,
     escalation_tickets,
@@ -323,23 +323,6 @@ def run(url: str, label: str, rows: Rows, args: argparse.Namespace, now: datetim
         store.close()
 
 
-@contextmanager
-def pg_schema(base_url: str) -> Iterator[str]:
-    """A URL on a fresh PostgreSQL schema of its own, dropped afterwards."""
-    base = database_url(base_url)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--escalations", type=int, default=100_000)
@@ -366,7 +349,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{Path(tmp) / 'followups.db'}", "SQLite", rows, args, now)
     if args.pg:
-        with pg_schema(args.pg) as url:
+        with temporary_schema(args.pg, "bench") as url:
             run(url, "PostgreSQL", rows, args, now)
     else:
         print(f"\nPostgreSQL skipped: pass --pg URL or set {PG_ENV}")

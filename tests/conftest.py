@@ -8,14 +8,13 @@ afterwards) through the connection's search_path, so tests stay independent unde
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from escalation.adapters.db.store import Store, database_url
+from escalation.adapters.db.schemas import temporary_schema
+from escalation.adapters.db.store import Store
 
 PG_ENV = "ESCALATION_TEST_PG"
 PG_URL = os.environ.get(PG_ENV, "").strip()
@@ -37,18 +36,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'escalation.db'}"
         return
-    base = database_url(PG_URL)
-    schema = f"t_{uuid.uuid4().hex}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture

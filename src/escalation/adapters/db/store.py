@@ -582,19 +582,7 @@ class UnitOfWork:
     def _clocks(
         self, internal_where: ColumnElement[bool], customer_where: ColumnElement[bool]
     ) -> list[tuple[str, FollowupClock]]:
-        e = escalations
-        internal = select(
-            e.c.number, literal_column("'internal'").label("kind"),
-            e.c.internal_due_at.label("due_at"), e.c.internal_overdue_at.label("overdue_at"),
-        ).where(internal_where)
-        customer = select(
-            e.c.number, literal_column("'customer'").label("kind"),
-            e.c.customer_due_at.label("due_at"), e.c.customer_overdue_at.label("overdue_at"),
-        ).where(customer_where)
-        both = union_all(internal, customer).subquery()
-        rows = self._conn.execute(
-            select(both).order_by(both.c.due_at, both.c.number, both.c.kind.desc())
-        ).all()
+        rows = self._clock_rows(internal_where, customer_where)
         # Unpacked tuples and a dict, not Row attributes and FollowupKind(...): at thousands of
         # due clocks those took a quarter of the query's time (benchmarks/followups.py).
         kinds = {kind.value: kind for kind in FollowupKind}
@@ -602,6 +590,29 @@ class UnitOfWork:
             (public_id(number), FollowupClock(kinds[kind], due_at, overdue_at))
             for number, kind, due_at, overdue_at in rows
         ]
+
+    def _clock_rows(
+        self,
+        internal_where: ColumnElement[bool],
+        customer_where: ColumnElement[bool],
+        *extra: Any,
+    ) -> Sequence[Any]:
+        """Both kinds of clock as rows (number, kind, due_at, overdue_at, *extra), by due."""
+        e = escalations
+        internal = select(
+            e.c.number, literal_column("'internal'").label("kind"),
+            e.c.internal_due_at.label("due_at"), e.c.internal_overdue_at.label("overdue_at"),
+            *extra,
+        ).where(internal_where)
+        customer = select(
+            e.c.number, literal_column("'customer'").label("kind"),
+            e.c.customer_due_at.label("due_at"), e.c.customer_overdue_at.label("overdue_at"),
+            *extra,
+        ).where(customer_where)
+        both = union_all(internal, customer).subquery()
+        return self._conn.execute(
+            select(both).order_by(both.c.due_at, both.c.number, both.c.kind.desc())
+        ).all()
 
     def followup_rows(self, horizon: datetime | None) -> list[FollowupRow]:
         """Clocks due by `horizon` (every running clock when None) with what a list shows.
@@ -619,21 +630,8 @@ class UnitOfWork:
         else:
             internal_where = e.c.internal_due_at <= horizon
             customer_where = e.c.customer_due_at <= horizon
-        extra = (e.c.severity, e.c.target, e.c.owner, e.c.summary, e.c.ticket_id, e.c.customer)
-        internal = select(
-            e.c.number, literal_column("'internal'").label("kind"),
-            e.c.internal_due_at.label("due_at"), e.c.internal_overdue_at.label("overdue_at"),
-            *extra,
-        ).where(internal_where)
-        customer = select(
-            e.c.number, literal_column("'customer'").label("kind"),
-            e.c.customer_due_at.label("due_at"), e.c.customer_overdue_at.label("overdue_at"),
-            *extra,
-        ).where(customer_where)
-        both = union_all(internal, customer).subquery()
-        rows = self._conn.execute(
-            select(both).order_by(both.c.due_at, both.c.number, both.c.kind.desc())
-        ).all()
+        rows = self._clock_rows(internal_where, customer_where, e.c.severity, e.c.target,
+                                e.c.owner, e.c.summary, e.c.ticket_id, e.c.customer)
         kinds = {kind.value: kind for kind in FollowupKind}
         severities = {s.value: s for s in Severity}
         targets = {t.value: t for t in Target}
