@@ -25,8 +25,6 @@ Targets: duplicates = 0 and losses = 0 in both runs; p99 lag <= 60 s with 2 work
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -48,6 +46,8 @@ from sqlalchemy import func, insert, select, text
 from escalation.adapters.db.schemas import temporary_schema
 from escalation.adapters.db.store import Store
 from escalation.adapters.db.tables import escalations, outbox, tickets
+from escalation.adapters.notify.loopback import loopback_server, server_url
+from escalation.adapters.notify.webhook import verify_signature
 from escalation.adapters.policy_file import load_policy
 from escalation.domain.model import (
     Customer,
@@ -81,8 +81,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/bench"
+        return server_url(self.server, "/hooks/bench")
 
     def unique(self) -> int:
         with self.lock:
@@ -93,42 +92,27 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     holder: dict[str, Receiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: each worker reuses its connection
+    def handle(request: BaseHTTPRequestHandler, body: bytes) -> None:
+        now = time.time()
+        rec = holder["r"]
+        key = request.headers.get("X-Escalation-Delivery", "")
+        if not verify_signature(body, request.headers.get("X-Escalation-Signature", ""), SECRET):
+            with rec.lock:
+                rec.bad_signatures += 1
+            request.send_response(401)
+        else:
+            due = datetime.fromisoformat(json.loads(body)["due_at"]).timestamp()
+            with rec.lock:
+                rec.receipts.setdefault(key, []).append(now)
+                rec.due[key] = due
+            request.send_response(204)
+        request.send_header("Content-Length", "0")
+        request.end_headers()
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            now = time.time()
-            rec = holder["r"]
-            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            key = self.headers.get("X-Escalation-Delivery", "")
-            if not hmac.compare_digest(expected, self.headers.get("X-Escalation-Signature", "")):
-                with rec.lock:
-                    rec.bad_signatures += 1
-                self.send_response(401)
-            else:
-                due = datetime.fromisoformat(json.loads(body)["due_at"]).timestamp()
-                with rec.lock:
-                    rec.receipts.setdefault(key, []).append(now)
-                    rec.due[key] = due
-                self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    holder["r"] = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True)
-    thread.start()
-    try:
+    # Keep-alive: each worker reuses its connection.
+    with loopback_server(handle, keep_alive=True) as server:
+        holder["r"] = Receiver(server)
         yield holder["r"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- data ----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from escalation.adapters.notify import DeliveryFailed, NotifierConfigError, Outgoing, notifier_for
+from escalation.adapters.notify.loopback import loopback_server, server_url
 from escalation.adapters.notify.slack import SlackNotifier, escape, mrkdwn, slack_message
 from escalation.domain.notifications import Channel, ChannelKind, Event, Smtp
 
@@ -235,36 +235,26 @@ class SlackReceiver:
     answer: tuple[int, bytes] = (200, b"ok")
 
     def url(self, path: str = "/services/T000/B000/XXXX") -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+        return server_url(self.server, path)
 
 
 @pytest.fixture
 def slack() -> Iterator[SlackReceiver]:
     state: dict[str, SlackReceiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            rec = state["r"]
-            rec.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-            rec.content_types.append(self.headers["Content-Type"])
-            status, text = rec.answer
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(text)
+    def handle(request: BaseHTTPRequestHandler, body: bytes) -> None:
+        rec = state["r"]
+        rec.bodies.append(body)
+        rec.content_types.append(request.headers["Content-Type"])
+        status, text = rec.answer
+        request.send_response(status)
+        request.send_header("Content-Type", "text/html")
+        request.end_headers()
+        request.wfile.write(text)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state["r"] = SlackReceiver(server)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
+    with loopback_server(handle) as server:
+        state["r"] = SlackReceiver(server)
         yield state["r"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_posts_the_block_kit_message(slack: SlackReceiver) -> None:

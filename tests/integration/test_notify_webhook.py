@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from escalation.adapters.notify import (
     message_text,
     notifier_for,
 )
+from escalation.adapters.notify.loopback import loopback_server, server_url
 from escalation.adapters.notify.webhook import WebhookNotifier, sign, verify_signature
 from escalation.domain.notifications import Channel, ChannelKind, Event, Smtp
 
@@ -46,42 +46,27 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/escalations"
+        return server_url(self.server, "/hooks/escalations")
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     state: dict[str, Receiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            rec = state["receiver"]
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            rec.requests.append(Received(self.path, dict(self.headers.items()), body))
-            if rec.delay:
-                time.sleep(rec.delay)
-            status = rec.statuses.pop(0) if rec.statuses else 200
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"receiver trouble")
-            except OSError:  # the client gave up waiting (timeout test)
-                pass
+    def handle(request: BaseHTTPRequestHandler, body: bytes) -> None:
+        rec = state["receiver"]
+        rec.requests.append(Received(request.path, dict(request.headers.items()), body))
+        if rec.delay:
+            time.sleep(rec.delay)
+        status = rec.statuses.pop(0) if rec.statuses else 200
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain")
+        request.end_headers()
+        request.wfile.write(b"ok" if status < 300 else b"receiver trouble")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state["receiver"] = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with loopback_server(handle) as server:
+        state["receiver"] = Receiver(server)
         yield state["receiver"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def channel(**overrides: Any) -> Channel:

@@ -25,6 +25,7 @@ import pytest
 
 from escalation.adapters.db.store import Store
 from escalation.adapters.notify import Notifier
+from escalation.adapters.notify.loopback import loopback_server, server_url
 from escalation.adapters.notify.webhook import WebhookNotifier, verify_signature
 from escalation.domain.model import FollowupKind, Severity
 from escalation.domain.notifications import Channel
@@ -74,8 +75,7 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str = "/hooks/eng") -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+        return server_url(self.server, path)
 
     def delivered(self, escalation_id: str | None = None) -> list[Hit]:
         """Requests answered 2xx, in arrival order (optionally of one escalation)."""
@@ -95,47 +95,31 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     holder: dict[str, Receiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            rec = holder["r"]
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with rec.lock:
-                hang = rec.hang
-                if rec.fail or rec.fail_next > 0:
-                    rec.fail_next = max(0, rec.fail_next - 1)
-                    status = 500
-                else:
-                    status = 0 if hang else 200
-                message = json.loads(body)
-                rec.hits.append(Hit(
-                    key=self.headers.get("X-Escalation-Delivery", ""),
-                    event=self.headers.get("X-Escalation-Event", ""),
-                    escalation_id=message["escalation"]["id"], body=body,
-                    headers=dict(self.headers.items()), path=self.path, status=status))
-            if hang:
-                time.sleep(hang)
-            try:
-                self.send_response(status or 200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-            except OSError:  # the worker stopped waiting
-                pass
+    def handle(request: BaseHTTPRequestHandler, body: bytes) -> None:
+        rec = holder["r"]
+        with rec.lock:
+            hang = rec.hang
+            if rec.fail or rec.fail_next > 0:
+                rec.fail_next = max(0, rec.fail_next - 1)
+                status = 500
+            else:
+                status = 0 if hang else 200
+            message = json.loads(body)
+            rec.hits.append(Hit(
+                key=request.headers.get("X-Escalation-Delivery", ""),
+                event=request.headers.get("X-Escalation-Event", ""),
+                escalation_id=message["escalation"]["id"], body=body,
+                headers=dict(request.headers.items()), path=request.path, status=status))
+        if hang:
+            time.sleep(hang)
+        request.send_response(status or 200)
+        request.send_header("Content-Length", "2")
+        request.end_headers()
+        request.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    holder["r"] = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with loopback_server(handle) as server:
+        holder["r"] = Receiver(server)
         yield holder["r"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- Desk, policy and worker -------------------------------------------------------------------

@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from escalation.adapters.db.store import Store
 from escalation.adapters.db.tables import outbox
+from escalation.adapters.notify.loopback import loopback_server, server_url
 from escalation.adapters.policy_file import load_policy
 from escalation.services import Desk
 from escalation.worker import Worker
@@ -56,8 +57,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/eng"
+        return server_url(self.server, "/hooks/eng")
 
     def snapshot(self) -> Counter[str]:
         with self.lock:
@@ -68,38 +68,22 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     holder: dict[str, Receiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            rec = holder["r"]
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            key = self.headers.get("X-Escalation-Delivery", "")
-            with rec.lock:
-                rec.keys[key] += 1  # counted on arrival: a worker killed now never sees 200
-                if json.loads(body)["key"] != key:
-                    rec.mismatched.append(key)
-                delay = rec.delay
-            if delay:
-                time.sleep(delay)
-            try:
-                self.send_response(204)
-                self.end_headers()
-            except OSError:  # the worker is gone
-                pass
+    def handle(request: BaseHTTPRequestHandler, body: bytes) -> None:
+        rec = holder["r"]
+        key = request.headers.get("X-Escalation-Delivery", "")
+        with rec.lock:
+            rec.keys[key] += 1  # counted on arrival: a worker killed now never sees 200
+            if json.loads(body)["key"] != key:
+                rec.mismatched.append(key)
+            delay = rec.delay
+        if delay:
+            time.sleep(delay)
+        request.send_response(204)
+        request.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    holder["r"] = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with loopback_server(handle) as server:
+        holder["r"] = Receiver(server)
         yield holder["r"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_policy(path: Path, url: str, **delivery: float) -> Path:
