@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
@@ -22,23 +21,7 @@ from escalation.domain.model import (
 )
 from escalation.domain.policy import Policy
 from escalation.services import Desk, DeskError
-
-T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
-
-
-def bug_ticket(ticket_id: str = "ZD-1", customer: str = "C-1", **facts: Any) -> dict[str, Any]:
-    return {
-        "id": ticket_id,
-        "subject": "CSV export drops rows after 10,000 lines",
-        "description": "Exports of more than 10,000 rows stop early since release 2.41.",
-        "created_at": (T0 - timedelta(hours=2)).isoformat(),
-        "current_tier": "l2",
-        "product_area": "exports",
-        "customer": {"id": customer, "name": f"Customer {customer}", "arr": 120000,
-                     "plan": "enterprise", "timezone": "America/New_York", "country": "US"},
-        "facts": {"category": "bug", "bug_confirmed": True, "needs_code_change": True,
-                  "blocked": True, **facts},
-    }
+from support import T0, bug_ticket
 
 
 @pytest.fixture

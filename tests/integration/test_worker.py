@@ -32,10 +32,10 @@ from escalation.domain.notifications import Channel
 from escalation.domain.policy import Policy, policy_from_mapping
 from escalation.services import Desk
 from escalation.worker import PassReport, Worker
+from support import T0, bug_ticket
 
 SECRET = "eng-hook-secret"
 ENV = {"ENG_HOOK_SECRET": SECRET}
-T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday: 10:00 in New York, 00:00 in Tokyo
 
 
 def at(hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
@@ -137,18 +137,7 @@ def make_policy(receiver: Receiver, **delivery: Any) -> Policy:
 
 def ticket(n: int = 1) -> dict[str, Any]:
     """A confirmed bug blocking an enterprise customer: High, to engineering."""
-    return {
-        "id": f"ZD-{n}",
-        "subject": "CSV export drops rows after 10,000 lines",
-        "description": "Exports of more than 10,000 rows stop early since release 2.41.",
-        "created_at": (T0 - timedelta(hours=2)).isoformat(),
-        "current_tier": "l2",
-        "product_area": "exports",
-        "customer": {"id": f"C-{n}", "name": f"Customer {n}", "arr": 120000,
-                     "plan": "enterprise", "timezone": "America/New_York", "country": "US"},
-        "facts": {"category": "bug", "bug_confirmed": True, "needs_code_change": True,
-                  "blocked": True},
-    }
+    return bug_ticket(f"ZD-{n}", f"C-{n}")
 
 
 @dataclass

@@ -38,10 +38,10 @@ from escalation.adapters.notify.loopback import loopback_server, server_url
 from escalation.adapters.policy_file import load_policy
 from escalation.services import Desk
 from escalation.worker import Worker
+from support import T0, bug_ticket
 
 pytestmark = pytest.mark.slow
 
-T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ESCALATIONS = 170  # × 6 reminders = 1,020 due reminders, plus 170 openings
 
 
@@ -99,28 +99,13 @@ def write_policy(path: Path, url: str, **delivery: float) -> Path:
     return path
 
 
-def ticket(n: int, opened: datetime) -> dict[str, Any]:
-    return {
-        "id": f"ZD-{n}",
-        "subject": "CSV export drops rows after 10,000 lines",
-        "description": "Exports of more than 10,000 rows stop early since release 2.41.",
-        "created_at": (opened - timedelta(hours=2)).isoformat(),
-        "current_tier": "l2",
-        "product_area": "exports",
-        "customer": {"id": f"C-{n}", "name": f"Customer {n}", "arr": 120000,
-                     "plan": "enterprise", "timezone": "America/New_York", "country": "US"},
-        "facts": {"category": "bug", "bug_confirmed": True, "needs_code_change": True,
-                  "blocked": True},
-    }
-
-
 def open_escalations(db_url: str, policy: Path, count: int, opened: datetime) -> set[str]:
     """Open `count` High escalations at `opened`; the keys of their outbox messages."""
     store = Store(db_url)
     try:
         desk = Desk(store, load_policy(policy), "alice")
         for n in range(1, count + 1):
-            desk.open(ticket(n, opened), opened)
+            desk.open(bug_ticket(f"ZD-{n}", f"C-{n}", opened=opened), opened)
         with store.unit_of_work(read_only=True) as uow:
             keys = {r.key for r in uow.outbox.deliveries(limit=100_000)}
     finally:

@@ -1,0 +1,29 @@
+"""Shared test data: the ticket the lifecycle and worker tests open again and again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday: 10:00 in New York, 00:00 in Tokyo
+
+
+def bug_ticket(
+    ticket_id: str = "ZD-1", customer: str = "C-1", *, opened: datetime = T0, **facts: Any
+) -> dict[str, Any]:
+    """A confirmed bug blocking an enterprise customer, created 2 h before `opened`.
+
+    Assessed at L2 it is High and goes to Engineering; `facts` add to or override its facts.
+    """
+    return {
+        "id": ticket_id,
+        "subject": "CSV export drops rows after 10,000 lines",
+        "description": "Exports of more than 10,000 rows stop early since release 2.41.",
+        "created_at": (opened - timedelta(hours=2)).isoformat(),
+        "current_tier": "l2",
+        "product_area": "exports",
+        "customer": {"id": customer, "name": f"Customer {customer}", "arr": 120000,
+                     "plan": "enterprise", "timezone": "America/New_York", "country": "US"},
+        "facts": {"category": "bug", "bug_confirmed": True, "needs_code_change": True,
+                  "blocked": True, **facts},
+    }
