@@ -55,6 +55,7 @@ from escalation.domain.policy import Policy
 
 if TYPE_CHECKING:
     from escalation.adapters.db.store import FollowUpRecord, FollowupRow, Store, UnitOfWork
+    from escalation.patterns import Indexed, PatternIndex
 
 
 def calendar_for(customer: Customer, policy: Policy) -> BusinessCalendar:
@@ -159,20 +160,67 @@ class Desk:
         """Learnings of earlier escalations that match this ticket."""
         return match_learnings(ticket, uow.learnings())
 
+    @property
+    def patterns(self) -> PatternIndex:
+        """The pattern index of this store (similar tickets across customers)."""
+        from escalation.patterns import index_for  # noqa: PLC0415 - loads numpy and MiniLM
+
+        return index_for(self.store)
+
     def assess(self, ticket: Ticket, now: datetime) -> Assessment:
         """Assess with the customer's calendar and what earlier escalations taught."""
         return self.assess_many([ticket], now)[0]
 
     def assess_many(self, tickets: Sequence[Ticket], now: datetime) -> list[Assessment]:
-        """Assess a batch against the stored learnings (read once for the whole batch)."""
+        """Assess a batch against the stored learnings and the pattern index: similar
+        tickets fill customers affected, resolved-before, recurrence and rising severity."""
         with self.store.unit_of_work(read_only=True) as uow:
             learnings = uow.learnings()
+            evidence = [self.patterns.evidence(uow, ticket) for ticket in tickets]
         with batch_mode():
             return [
                 assess(ticket, self.policy, now, calendar_for(ticket.customer, self.policy),
-                       history=match_learnings(ticket, learnings))
-                for ticket in tickets
+                       history=match_learnings(ticket, learnings), patterns=found)
+                for ticket, found in zip(tickets, evidence, strict=True)
             ]
+
+    def matching_escalations(self, raw: Mapping[str, Any]) -> list[tuple[str, float]]:
+        """Active escalations whose tickets resemble this one: (escalation id, best score)."""
+        ticket = ticket_from_mapping(raw)
+        best: dict[str, float] = {}
+        with self.store.unit_of_work(read_only=True) as uow:
+            for match in self.patterns.matches(uow, ticket):
+                esc = match.ticket.escalation_id
+                status = match.ticket.status
+                if esc and status is not None and status.is_active:
+                    best[esc] = max(best.get(esc, 0.0), match.score)
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def index_tickets(self, tickets: Sequence[Ticket], now: datetime) -> list[Indexed]:
+        """Add tickets to the pattern index; a cluster reaching the customer threshold
+        announces pattern.detected (outbox and audit, same transaction)."""
+        with self.store.unit_of_work() as uow:
+            return self._index(uow, tickets, now)
+
+    def _index(self, uow: UnitOfWork, tickets: Sequence[Ticket], now: datetime
+               ) -> list[Indexed]:
+        from escalation.patterns import detected_messages  # noqa: PLC0415
+
+        done = self.patterns.index(uow, tickets, now, self.policy.thresholds.pattern_customers)
+        for item in done:
+            if item.detected is None:
+                continue
+            cluster = item.detected
+            if self.policy.notifications.channels:
+                uow.outbox.enqueue(detected_messages(cluster, self.policy, now), now,
+                                   self._release)
+            uow.append_event(now, self.actor, "pattern.detected", None, {
+                "cluster": cluster.id, "tickets": list(cluster.ticket_ids),
+                "customers": cluster.distinct_customers, "label": cluster.label,
+                "signals": [s.value for s in cluster.signals],
+                "threshold": self.policy.thresholds.pattern_customers,
+            })
+        return done
 
     def open(
         self,
@@ -189,7 +237,9 @@ class Desk:
         calendar = calendar_for(ticket.customer, self.policy)
         with self.store.unit_of_work() as uow:
             history = self.history_for(uow, ticket)
-            assessment = assess(ticket, self.policy, now, calendar, history=history)
+            evidence = self.patterns.evidence(uow, ticket)
+            assessment = assess(ticket, self.policy, now, calendar, history=history,
+                                patterns=evidence)
             if assessment.decision is Decision.HANDLE_IN_SUPPORT and not force:
                 why = "; ".join(r.text for r in assessment.reasons)
                 raise DeskError(
@@ -218,6 +268,7 @@ class Desk:
                 "policy": self.policy.version, "forced": force,
             }
             self._announce(uow, None, escalation, "escalation.opened", details, now)
+            self._index(uow, [ticket], now)
             uow.append_event(now, self.actor, "escalation.opened", escalation.id, details)
         return escalation, assessment
 
@@ -234,6 +285,7 @@ class Desk:
             changed = replace(escalation, customers_affected=max(customers, 1),
                               version=escalation.version + 1)
             uow.update_escalation(changed, escalation.version, now, self.actor)
+            self._index(uow, [ticket], now)
             uow.append_event(now, self.actor, "ticket.linked", escalation.id, {
                 "ticket": ticket.id, "customer": ticket.customer.id or ticket.customer.name,
                 "customers_affected": {"from": escalation.customers_affected,

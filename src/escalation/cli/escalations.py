@@ -133,17 +133,37 @@ def open_command(
         "--force", help="Open even when the assessment says handle in support.")] = False,
     target: Annotated[Target | None, typer.Option("--target", help="With --force.")] = None,
     severity: Annotated[Severity | None, typer.Option("--severity", help="With --force.")] = None,
+    link_if_match: Annotated[bool, typer.Option(
+        "--link-if-match",
+        help="When the ticket matches an open escalation, link it there instead.")] = False,
 ) -> None:
-    """Store the ticket and its assessment, open an escalation, print its id."""
+    """Store the ticket and its assessment, open an escalation, print its id.
+
+    A ticket that resembles an open escalation's tickets is probably the same issue: open says
+    so and suggests `escalate link`; with --link-if-match it links to the best match instead.
+    """
     with user_errors():
         moment = now_from(now)
         raw = read_json(source)
         if not isinstance(raw, dict):
             fail(f"{source}: open takes one ticket object")
-        escalation, _assessment = open_desk().open(raw, moment, owner=owner, force=force,
-                                                   target=target, severity=severity)
+        desk = open_desk()
+        matching = desk.matching_escalations(raw)
+        if matching and link_if_match:
+            best, score = matching[0]
+            linked = desk.link(best, raw, moment)
+            typer.echo(linked.id)
+            typer.echo(f"linked to {linked.id} (similarity {score:.2f}), not opened: "
+                       f"{linked.customers_affected} customers affected", err=True)
+            return
+        escalation, _assessment = desk.open(raw, moment, owner=owner, force=force,
+                                            target=target, severity=severity)
     typer.echo(escalation.id)
     typer.echo(_summary_line(escalation), err=True)
+    for other, score in matching[:3]:
+        typer.echo(f"note: this ticket resembles {other} (similarity {score:.2f}); if it is "
+                   f"the same issue, link it instead: escalate link {source} {other}",
+                   err=True)
 
 
 @app.command("link")

@@ -36,6 +36,7 @@ import math
 import re
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -143,24 +144,29 @@ def signature_terms(ticket: Ticket) -> frozenset[str]:
 
 def text_terms(text: str) -> frozenset[str]:
     """Signature terms of free text (see the module docstring for the rules)."""
+    return frozenset(text_terms_counted(text))
+
+
+def text_terms_counted(text: str) -> Counter[str]:
+    """Signature terms of free text with how often each occurs."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = text.lower()
     if "mozilla/" in text:
         text = _USER_AGENT.sub(" ", text)
-    terms: set[str] = set()
+    terms: Counter[str] = Counter()
     # Splitting on ASCII punctuation first keeps the common case off the (slower) regex.
     for chunk in text.translate(_ASCII_PUNCTUATION).split():
         if chunk.isascii():
-            terms.add(_term(chunk))
+            terms[_term(chunk)] += 1
             continue
         for run, token in _TOKEN.findall(chunk):
             if run:
                 terms.update(_bigrams(run))
             else:
-                terms.add(_term(token))
-    terms.discard("")
-    return frozenset(terms)
+                terms[_term(token)] += 1
+    del terms[""]
+    return terms
 
 
 def _is_cjk(char: str) -> bool:

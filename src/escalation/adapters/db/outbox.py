@@ -10,6 +10,11 @@ Claiming is what makes reminders exactly-once in effect with several workers:
   workers the same way.
 A message whose earlier sibling (same escalation and channel) is leased or waiting to retry
 is held back, so a receiver that was down gets everything in order once it is back.
+
+A message about no escalation (`pattern.detected` for a group of tickets without one) has a
+NULL escalation number and its `escalation_id` reads "". Such messages are independent of each
+other and of every escalation: each is claimed as a group of its own (PostgreSQL: its row is
+locked with `FOR UPDATE SKIP LOCKED`), and none waits for another.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ class DeliveryRecord:
     id: int
     key: str
     event: str
-    escalation_id: str
+    escalation_id: str  # "" for a message about no escalation
     channel: str
     status: str
     attempts: int
@@ -60,7 +65,8 @@ class Outbox:
     def _insert(self) -> Any:
         return (postgresql.insert if self._postgresql else sqlite.insert)(outbox)
 
-    def _row(self, message: Message, number: int, kind: str | None, available_at: datetime,
+    def _row(self, message: Message, number: int | None, kind: str | None,
+             available_at: datetime,
              now: datetime) -> dict[str, Any]:
         return {
             "key": message.key, "event": message.event.value, "escalation_number": number,
@@ -70,10 +76,20 @@ class Outbox:
             "attempts": 0, "created_at": now,
         }
 
+    def _number(self, escalation_id: str) -> int | None:
+        """The escalation's number; None for a message about no escalation ("")."""
+        return self._number_of(escalation_id) if escalation_id else None
+
+    def _escalation_id(self, number: int | None) -> str:
+        return self._public_id(number) if number is not None else ""
+
     def enqueue(self, messages: Iterable[Message], now: datetime,
                 release: Callable[[Message], datetime]) -> int:
-        """Add messages (a key already present is left alone); returns how many were new."""
-        rows = [self._row(m, self._number_of(m.escalation_id), None, release(m), now)
+        """Add messages (a key already present is left alone); returns how many were new.
+
+        A message with `escalation_id` "" is stored without an escalation (NULL number).
+        """
+        rows = [self._row(m, self._number(m.escalation_id), None, release(m), now)
                 for m in messages]
         if not rows:
             return 0
@@ -116,7 +132,17 @@ class Outbox:
         self._conn.execute(update(outbox).where(*where).values(status=CANCELLED,
                                                                lease_until=None))
 
+    @staticmethod
+    def _free(now: datetime) -> Any:
+        """Pending, released (quiet hours, backoff) and not leased by a live worker."""
+        return and_(
+            outbox.c.status == PENDING,
+            outbox.c.available_at <= now,
+            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now),
+        )
+
     def _eligible(self, now: datetime) -> Any:
+        # NULL = NULL is not true, so a message without an escalation never blocks another.
         earlier = aliased(outbox)
         blocked = exists().where(
             earlier.c.escalation_number == outbox.c.escalation_number,
@@ -127,17 +153,22 @@ class Outbox:
             or_(earlier.c.lease_until > now,
                 and_(earlier.c.attempts > 0, earlier.c.available_at > now)),
         )
-        return and_(
-            outbox.c.status == PENDING,
-            outbox.c.available_at <= now,
-            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now),
-            ~blocked,
-        )
+        return and_(self._free(now), ~blocked)
 
     def claim(self, now: datetime, limit: int, lease_seconds: float,
               worker: str) -> list[tuple[Pending, int]]:
-        """Lease the due messages of up to `limit` escalations; (message, attempts so far)."""
+        """Lease the due messages of up to `limit` groups; (message, attempts so far).
+
+        A group is one escalation's due messages, or one message about no escalation; the
+        groups whose first message fell due earliest go first.
+        """
         eligible = self._eligible(now)
+        alone = (select(outbox.c.due_at, outbox.c.id)
+                 .where(self._free(now), outbox.c.escalation_number.is_(None))
+                 .order_by(outbox.c.due_at, outbox.c.id).limit(limit))
+        if self._postgresql:
+            alone = alone.with_for_update(skip_locked=True, of=outbox)
+        singles = [(due, ident) for due, ident in self._conn.execute(alone)]
         if self._postgresql:
             # The limit applies after the locked escalations are skipped, so a worker that
             # claims while another one does takes the next ones instead of none.
@@ -147,30 +178,42 @@ class Outbox:
                 .where(eligible).group_by(outbox.c.escalation_number).subquery()
             )
             locked = (
-                select(escalations.c.number)
+                select(escalations.c.number, first_due.c.first_due)
                 .join(first_due, first_due.c.number == escalations.c.number)
                 .order_by(first_due.c.first_due, escalations.c.number).limit(limit)
                 .with_for_update(skip_locked=True, of=escalations)
             )
-            numbers = [n for (n,) in self._conn.execute(locked)]
+            groups = [(due, n) for n, due in self._conn.execute(locked)]
         else:
-            numbers = [n for (n,) in self._conn.execute(
-                select(outbox.c.escalation_number).where(eligible)
+            first = func.min(outbox.c.due_at)
+            groups = [(due, n) for n, due in self._conn.execute(
+                select(outbox.c.escalation_number, first)
+                .where(eligible, outbox.c.escalation_number.is_not(None))
                 .group_by(outbox.c.escalation_number)
-                .order_by(func.min(outbox.c.due_at)).limit(limit))]
-        if not numbers:
+                .order_by(first, outbox.c.escalation_number).limit(limit))]
+        # The earliest `limit` groups of either kind (the escalations left out stay locked
+        # only until this transaction ends).
+        chosen = sorted([(due, 0, n) for due, n in groups] + [(due, 1, i) for due, i in singles],
+                        key=lambda unit: (unit[0], unit[1], unit[2]))[:limit]
+        numbers = [key for _, kind, key in chosen if kind == 0]
+        ids = [key for _, kind, key in chosen if kind == 1]
+        if not chosen:
             return []
         lease = now + timedelta(seconds=lease_seconds)
+        whose = [clause for clause in (
+            outbox.c.escalation_number.in_(numbers) if numbers else None,
+            and_(outbox.c.id.in_(ids), outbox.c.escalation_number.is_(None)) if ids else None,
+        ) if clause is not None]
         rows = self._conn.execute(
             update(outbox)
-            .where(outbox.c.escalation_number.in_(numbers), eligible)
+            .where(or_(*whose), eligible)
             .values(lease_until=lease, claimed_by=worker)
             .returning(outbox.c.id, outbox.c.key, outbox.c.event, outbox.c.escalation_number,
                        outbox.c.channel, outbox.c.due_at, outbox.c.payload,
                        outbox.c.attempts)
         ).all()
         claimed = [
-            (Pending(r.id, r.key, Event(r.event), self._public_id(r.escalation_number),
+            (Pending(r.id, r.key, Event(r.event), self._escalation_id(r.escalation_number),
                      r.channel, r.due_at, dict(r.payload)), int(r.attempts))
             for r in rows
         ]
@@ -215,7 +258,7 @@ class Outbox:
         if message_id is not None:
             query = query.where(outbox.c.id == message_id)
         return [
-            DeliveryRecord(r.id, r.key, r.event, self._public_id(r.escalation_number),
+            DeliveryRecord(r.id, r.key, r.event, self._escalation_id(r.escalation_number),
                            r.channel, r.status, r.attempts, r.due_at, r.available_at,
                            r.sent_at, r.last_error)
             for r in self._conn.execute(query)

@@ -50,6 +50,7 @@ from sqlalchemy.pool import StaticPool
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from escalation.adapters.db.pattern_index import PatternIndexRows
 from escalation.adapters.db.outbox import Outbox
 from escalation.adapters.db.tables import (
     assessments,
@@ -217,7 +218,7 @@ def _engine(url: URL) -> Engine:
 
 # The newest migration in migrations/versions. Kept here so opening a store needs no Alembic
 # import (a third of a second per command); a test checks it equals Alembic's own head.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 def _alembic_config() -> Config:
@@ -325,6 +326,11 @@ class UnitOfWork:
     def outbox(self) -> Outbox:
         """The notification outbox, in this same transaction."""
         return Outbox(self._conn, public_id, _number)
+
+    @property
+    def patterns(self) -> PatternIndexRows:
+        """The pattern index, in this same transaction."""
+        return PatternIndexRows(self._conn, public_id)
 
     def _writing(self) -> None:
         if self._read_only:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    LargeBinary,
     Text,
     TypeDecorator,
 )
@@ -225,7 +226,8 @@ outbox = Table(
            autoincrement=True),
     Column("key", String(300), nullable=False, unique=True),  # idempotency key
     Column("event", String(60), nullable=False),
-    Column("escalation_number", Integer, ForeignKey("escalations.number"), nullable=False),
+    # NULL for a message about no escalation (pattern.detected on a group with none yet).
+    Column("escalation_number", Integer, ForeignKey("escalations.number")),
     Column("channel", String(200), nullable=False),
     Column("kind", String(20)),  # internal | customer, for follow-up reminders
     Column("severity", String(20), nullable=False),
@@ -242,4 +244,24 @@ outbox = Table(
     Column("sent_at", UtcDateTime),
     Index("ix_outbox_status_available_at", "status", "available_at"),
     Index("ix_outbox_escalation_number_channel", "escalation_number", "channel"),
+)
+
+# Every ticket the desk has seen (opened, linked, imported, clustered), for pattern matching:
+# the text it is compared by and its MiniLM vector (float16); the lexical side is recomputed
+# from the text when the index is loaded (its weights depend on the whole corpus).
+pattern_index = Table(
+    "pattern_index",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("ticket_id", String(200), nullable=False, unique=True),
+    Column("customer_id", String(200)),
+    Column("created_at", UtcDateTime),
+    Column("subject", Text),
+    Column("product_area", Text),
+    Column("text", Text, nullable=False),
+    Column("semantic", LargeBinary, nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("cluster_id", String(40), index=True),
+    Column("indexed_at", UtcDateTime, nullable=False),
 )

@@ -1,0 +1,193 @@
+"""Tickets -> vectors -> clusters and matches: the pattern engine's defaults in one place.
+
+A ticket's vector joins two unit vectors, each scaled so that the inner product of two tickets'
+vectors is the weighted sum of two cosines:
+
+    similarity = w * cosine(MiniLM) + (1 - w) * cosine(lexical TF-IDF sketch)
+
+with w = `Settings.semantic_weight` (0.8). MiniLM reads the subject and the start of the
+description (128 word pieces); the lexical sketch reads the first `Settings.lexical_chars`
+characters, in any language (see `lexical`). Two tickets describe the same issue when their
+clusters' average similarity reaches `Settings.threshold`.
+
+Clustering (`cluster`): exact average link (scipy) up to `Settings.exact_limit` tickets; above
+it, average link over the k-nearest-neighbour graph (`cluster.average_link`), where the pairs
+the graph does not hold count as unrelated. Matching (`Corpus.match`): a new ticket against
+everything in the corpus, one matrix-vector product.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from escalation.adapters.similarity import cluster as graph
+from escalation.adapters.similarity import lexical
+
+Matrix = npt.NDArray[np.float32]
+Embed = Callable[[Sequence[str]], Matrix]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The engine's knobs; the defaults were measured with benchmarks/patterns.py."""
+
+    threshold: float = 0.50
+    semantic_weight: float = 0.8
+    lexical_chars: int = 600
+    semantic_chars: int = 2000
+    exact_limit: int = 12000
+    neighbours: int = 30
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+def ticket_text(subject: str | None, description: str | None) -> str:
+    """The text a ticket is compared by: its subject, then its description."""
+    parts = [p.strip() for p in (subject, description) if p and p.strip()]
+    return ". ".join(parts)
+
+
+def default_embed() -> Embed:
+    """MiniLM, loaded once per process."""
+    from escalation.adapters.similarity.minilm import shared_model  # noqa: PLC0415
+
+    return shared_model().embed
+
+
+def combine(semantic: Matrix, sketches: Matrix, settings: Settings) -> Matrix:
+    """One row per ticket whose inner products are the weighted similarity."""
+    w = settings.semantic_weight
+    return np.hstack([np.sqrt(w) * semantic, np.sqrt(1.0 - w) * sketches]).astype(np.float32)
+
+
+class Corpus:
+    """Tickets' texts with their vectors; lexical weights come from the corpus itself.
+
+    Adding tickets to a corpus already sketched sketches only the new ones with the current
+    document frequencies; everything is sketched again once the corpus has grown by a quarter
+    since (so weights follow the corpus without re-sketching 100,000 tickets per addition).
+    """
+
+    def __init__(self, settings: Settings = DEFAULT_SETTINGS, embed: Embed | None = None):
+        self.settings = settings
+        self._embed = embed
+        self.df = lexical.DocumentFrequencies()
+        self._bags: list[Counter[str]] = []
+        self.texts: list[str] = []
+        self._semantic: list[Matrix] = []
+        self._vectors: Matrix | None = None
+        self._pending: list[Matrix] = []  # vectors of tickets added since the last sketch
+        self._sketched_at = 0  # corpus size when everything was last sketched
+
+    @property
+    def embed(self) -> Embed:
+        if self._embed is None:
+            self._embed = default_embed()
+        return self._embed
+
+    def __len__(self) -> int:
+        return len(self._bags)
+
+    def semantic_vectors(self, texts: Sequence[str]) -> Matrix:
+        """MiniLM vectors of texts (what the index stores)."""
+        return self.embed([t[: self.settings.semantic_chars] for t in texts])
+
+    def add(self, texts: Sequence[str], semantic: Matrix | None = None) -> None:
+        """Add tickets' texts (and their MiniLM vectors when already known)."""
+        if not texts:
+            return
+        bags = [lexical.features(t[: self.settings.lexical_chars]) for t in texts]
+        sem = (self.semantic_vectors(texts) if semantic is None
+               else np.asarray(semantic, dtype=np.float32).reshape(len(texts), -1))
+        self.df.add(bags)
+        self._bags.extend(bags)
+        self.texts.extend(texts)
+        self._semantic.append(sem)
+        if self._vectors is not None and len(self._bags) < 1.25 * max(self._sketched_at, 1):
+            self._pending.append(combine(sem, lexical.sketch(bags, self.df), self.settings))
+        else:
+            self._vectors = None  # sketch everything again on next use
+            self._pending = []
+
+    def semantic_row(self, row: int) -> Matrix:
+        """The MiniLM vector of one ticket of the corpus."""
+        if len(self._semantic) > 1:
+            self._semantic = [np.vstack(self._semantic)]
+        row_vector: Matrix = self._semantic[0][row]
+        return row_vector
+
+    @property
+    def vectors(self) -> Matrix:
+        """The combined vector of every ticket, in the order added."""
+        if self._vectors is None:
+            semantic = (np.vstack(self._semantic) if self._semantic
+                        else np.zeros((0, 384), dtype=np.float32))
+            self._semantic = [semantic]
+            self._vectors = combine(semantic, lexical.sketch(self._bags, self.df), self.settings)
+            self._sketched_at = len(self._bags)
+        elif self._pending:
+            self._vectors = np.vstack([self._vectors, *self._pending])
+            self._pending = []
+        return self._vectors
+
+    def query(self, text: str, semantic: Matrix | None = None) -> Matrix:
+        """The combined vector of a ticket that is not (yet) in the corpus."""
+        bag = lexical.features(text[: self.settings.lexical_chars])
+        sem = self.semantic_vectors([text]) if semantic is None else semantic.reshape(1, -1)
+        combined: Matrix = combine(sem, lexical.sketch([bag], self.df), self.settings)[0]
+        return combined
+
+    def similarities(self, vector: Matrix) -> Matrix:
+        """Similarity of `vector` to every ticket of the corpus."""
+        sims: Matrix = self.vectors @ vector
+        return sims
+
+    def match(self, vector: Matrix, limit: int = 20,
+              threshold: float | None = None) -> list[tuple[int, float]]:
+        """(row, similarity) of the corpus tickets most similar to `vector`, best first."""
+        floor = self.settings.threshold if threshold is None else threshold
+        sims = self.similarities(vector)
+        if len(sims) == 0:
+            return []
+        limit = min(limit, len(sims))
+        top = np.argpartition(-sims, limit - 1)[:limit]
+        top = top[np.argsort(-sims[top])]
+        return [(int(i), float(sims[i])) for i in top if sims[i] >= floor]
+
+    def cluster(self) -> npt.NDArray[np.int64]:
+        """Cluster labels of every ticket (see the module docstring)."""
+        return cluster(self.vectors, self.settings)
+
+
+def cluster(vectors: Matrix, settings: Settings = DEFAULT_SETTINGS) -> npt.NDArray[np.int64]:
+    """Average-link cluster labels of unit-combined vectors at `settings.threshold`."""
+    n = len(vectors)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    if n <= settings.exact_limit:
+        return _exact(vectors, settings.threshold)
+    idx, sims = graph.nearest(vectors, settings.neighbours)
+    return graph.average_link(idx, sims, settings.threshold)
+
+
+def _exact(vectors: Matrix, threshold: float) -> npt.NDArray[np.int64]:
+    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
+
+    n = len(vectors)
+    condensed = np.empty(n * (n - 1) // 2, dtype=np.float64)
+    at = 0
+    for i in range(n - 1):  # row by row: never the full n x n matrix
+        row = 1.0 - vectors[i + 1:] @ vectors[i]
+        condensed[at:at + len(row)] = np.clip(row, 0.0, 2.0)
+        at += len(row)
+    tree = linkage(condensed, method="average")
+    labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
+    # Renumber 0..c-1 in order of first member, like cluster.average_link.
+    seen: dict[int, int] = {}
+    return np.asarray([seen.setdefault(int(x), len(seen)) for x in labels], dtype=np.int64)
