@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 MODEL = "all-MiniLM-L6-v2-onnx-int8"
 MATCH_LIMIT = 50
+_REREAD = 1000  # ids read again on every refresh (see PatternIndex.refresh)
 
 
 def text_of(ticket: Ticket) -> str:
@@ -94,7 +95,9 @@ class PatternIndex:
     def refresh(self, uow: UnitOfWork) -> None:
         """Load rows indexed since the last refresh (by this or another process)."""
         with self._lock:
-            rows = uow.patterns.rows(self._last_id)
+            # Ids are handed out before commit (PostgreSQL sequences): a row committed late may
+            # sit below the highest id seen, so the last ids are read again (known ones skipped).
+            rows = uow.patterns.rows(max(0, self._last_id - _REREAD))
             fresh = [r for r in rows if r.ticket_id not in self.row_of]
             if fresh:
                 semantic = np.vstack([np.frombuffer(r.semantic, dtype=np.float16)
@@ -212,18 +215,21 @@ class PatternIndex:
                             self.matches(uow, ticket))
 
 
-def index_for(store: Store) -> PatternIndex:
+def index_for(store: Store, settings: Settings = DEFAULT_SETTINGS) -> PatternIndex:
     """The store's in-memory index, built on first use (loading is the slow part)."""
     index: PatternIndex | None = getattr(store, "_pattern_index", None)
-    if index is None:
-        index = PatternIndex()
-        store._pattern_index = index  # type: ignore[attr-defined]  # noqa: SLF001
+    if index is None or index.settings != settings:
+        index = PatternIndex(settings)
+        store._pattern_index = index  # type: ignore[attr-defined]
     return index
 
 
 def settings_for(policy: Policy) -> Settings:
-    """The engine settings the policy asks for."""
-    return DEFAULT_SETTINGS
+    """The engine settings the policy asks for (thresholds.pattern_similarity and
+    thresholds.pattern_semantic_weight)."""
+    t = policy.thresholds
+    return replace(DEFAULT_SETTINGS, threshold=t.pattern_similarity,
+                   semantic_weight=t.pattern_semantic_weight)
 
 
 def find_patterns(
@@ -304,10 +310,16 @@ def _merge(member: IndexedTicket, known: IndexedTicket | None) -> IndexedTicket:
 
 
 def detected_messages(cluster: Cluster, policy: Policy, now: datetime,
-                      escalation_id: str = "") -> tuple[Message, ...]:
+                      escalation_id: str | None = None) -> tuple[Message, ...]:
     """The pattern.detected outbox messages for a cluster that crossed the threshold."""
     from escalation.domain.notifications import pattern_messages  # noqa: PLC0415
 
     return pattern_messages(cluster, policy.notifications.channels, now,
-                            policy.thresholds.pattern_customers)
+                            policy.thresholds.pattern_customers, escalation_id=escalation_id)
 
+
+def forget_index(store: Store) -> None:
+    """Drop the store's in-memory index (after a failed transaction that indexed): the next
+    use loads it again from the database, which kept nothing of that transaction."""
+    if getattr(store, "_pattern_index", None) is not None:
+        store._pattern_index = None  # type: ignore[attr-defined]

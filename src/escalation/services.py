@@ -163,9 +163,9 @@ class Desk:
     @property
     def patterns(self) -> PatternIndex:
         """The pattern index of this store (similar tickets across customers)."""
-        from escalation.patterns import index_for  # noqa: PLC0415 - loads numpy and MiniLM
+        from escalation.patterns import index_for, settings_for  # noqa: PLC0415 - loads numpy
 
-        return index_for(self.store)
+        return index_for(self.store, settings_for(self.policy))
 
     def assess(self, ticket: Ticket, now: datetime) -> Assessment:
         """Assess with the customer's calendar and what earlier escalations taught."""
@@ -199,8 +199,21 @@ class Desk:
     def index_tickets(self, tickets: Sequence[Ticket], now: datetime) -> list[Indexed]:
         """Add tickets to the pattern index; a cluster reaching the customer threshold
         announces pattern.detected (outbox and audit, same transaction)."""
-        with self.store.unit_of_work() as uow:
+        with self._indexing() as uow:
             return self._index(uow, tickets, now)
+
+    @contextmanager
+    def _indexing(self) -> Iterator[UnitOfWork]:
+        """A unit of work that may index tickets: when it fails, the in-memory index (which
+        already holds them) is dropped and reloaded from the database on next use."""
+        from escalation.patterns import forget_index  # noqa: PLC0415
+
+        try:
+            with self.store.unit_of_work() as uow:
+                yield uow
+        except BaseException:
+            forget_index(self.store)
+            raise
 
     def _index(self, uow: UnitOfWork, tickets: Sequence[Ticket], now: datetime
                ) -> list[Indexed]:
@@ -211,14 +224,19 @@ class Desk:
             if item.detected is None:
                 continue
             cluster = item.detected
+            known = uow.patterns.indexed(cluster.ticket_ids)
+            active = [k.escalation_id for k in known.values()
+                      if k.escalation_id and k.status is not None and k.status.is_active]
             if self.policy.notifications.channels:
-                uow.outbox.enqueue(detected_messages(cluster, self.policy, now), now,
-                                   self._release)
+                uow.outbox.enqueue(detected_messages(cluster, self.policy, now,
+                                                     active[0] if active else None),
+                                   now, self._release)
             uow.append_event(now, self.actor, "pattern.detected", None, {
                 "cluster": cluster.id, "tickets": list(cluster.ticket_ids),
                 "customers": cluster.distinct_customers, "label": cluster.label,
                 "signals": [s.value for s in cluster.signals],
                 "threshold": self.policy.thresholds.pattern_customers,
+                "escalations": active,
             })
         return done
 
@@ -235,7 +253,7 @@ class Desk:
         """Store the ticket and its assessment and open an escalation (one transaction)."""
         ticket = ticket_from_mapping(raw)
         calendar = calendar_for(ticket.customer, self.policy)
-        with self.store.unit_of_work() as uow:
+        with self._indexing() as uow:
             history = self.history_for(uow, ticket)
             evidence = self.patterns.evidence(uow, ticket)
             assessment = assess(ticket, self.policy, now, calendar, history=history,
@@ -275,7 +293,7 @@ class Desk:
     def link(self, escalation_id: str, raw: Mapping[str, Any], now: datetime) -> Escalation:
         """Attach a further customer's ticket; breadth (customers affected) updates."""
         ticket = ticket_from_mapping(raw)
-        with self.store.unit_of_work() as uow:
+        with self._indexing() as uow:
             escalation = uow.get_escalation(escalation_id)
             check_allowed(escalation, Action.LINK)
             uow.save_ticket(ticket, raw, now)

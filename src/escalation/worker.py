@@ -10,6 +10,10 @@
    later with exponential backoff and jitter; or dead-lettered after the policy's limit.
 A worker killed between 3 and 4 leaves its lease to run out; the next worker re-sends with the
 same idempotency key, so receivers that keep keys see every message exactly once.
+
+A `pattern.detected` message may be about no escalation (`escalation_id` ""): it goes out with
+an empty escalation summary and the group of tickets (`Outgoing.pattern`, from the payload's
+"pattern"), its audit events have no escalation, and it never waits for another message.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from escalation.domain.model import Escalation
 from escalation.domain.notifications import (
     Channel,
     ChannelKind,
+    Event,
     Pending,
     consolidate,
     retry_at,
@@ -93,7 +98,8 @@ class Worker:
         with self.store.unit_of_work() as uow:
             claimed = uow.outbox.claim(now, delivery.batch_size, delivery.lease_seconds,
                                        self.name)
-            escalations = uow.get_escalations({p.escalation_id for p, _ in claimed})
+            escalations = uow.get_escalations(
+                {p.escalation_id for p, _ in claimed if p.escalation_id})
         report.claimed = len(claimed)
         if not claimed:
             return report
@@ -105,7 +111,8 @@ class Worker:
         stopped: set[tuple[str, str]] = set()
         held: list[int] = []
         for message, older in to_send:
-            group = (message.escalation_id, message.channel)
+            # Messages about no escalation are independent: each is a group of its own.
+            group = (message.escalation_id or f"#{message.id}", message.channel)
             if group in stopped:
                 held += [message.id, *(o.id for o in older)]
                 continue
@@ -131,10 +138,14 @@ class Worker:
         channel = self.policy.notifications.channel(message.channel)
         error: str | None = None
         retryable = True
-        if channel is None or escalation is None:
-            error = (f"channel {message.channel} is no longer configured" if channel is None
-                     else f"{message.escalation_id} no longer exists")
+        standalone = not message.escalation_id
+        if channel is None:
+            error, retryable = f"channel {message.channel} is no longer configured", False
+        elif standalone and message.event is not Event.PATTERN_DETECTED:
+            error = f"a {message.event.value} message needs an escalation but names none"
             retryable = False
+        elif escalation is None and not standalone:
+            error, retryable = f"{message.escalation_id} no longer exists", False
         else:
             try:
                 self._notifier(channel).send(self._outgoing(message, older, attempt, channel,
@@ -144,14 +155,16 @@ class Worker:
             except Exception as exc:  # a notifier bug must not stop the worker
                 error, retryable = f"{type(exc).__name__}: {exc}", True
         actor = f"worker:{self.name}"
+        about = message.escalation_id or None  # audit events of no escalation
+        extra = _pattern_ref(message)
         with self.store.unit_of_work() as uow:
             if error is None:
                 uow.outbox.mark_sent(message.id, now)
                 uow.outbox.mark_superseded([o.id for o in older], message.key)
-                uow.append_event(now, actor, "notification.sent", message.escalation_id, {
+                uow.append_event(now, actor, "notification.sent", about, {
                     "key": message.key, "event": message.event.value,
                     "channel": message.channel, "attempt": attempt,
-                    "consolidated": [o.key for o in older],
+                    "consolidated": [o.key for o in older], **extra,
                 })
                 report.sent += 1
                 report.superseded += len(older)
@@ -162,9 +175,9 @@ class Worker:
             for o in older:  # the stale ones wait with the message that stands for them
                 uow.outbox.mark_failed(o.id, f"waiting with {message.key}", again)
             if again is None:
-                uow.append_event(now, actor, "notification.dead", message.escalation_id, {
+                uow.append_event(now, actor, "notification.dead", about, {
                     "key": message.key, "event": message.event.value,
-                    "channel": message.channel, "attempts": attempt, "error": error,
+                    "channel": message.channel, "attempts": attempt, "error": error, **extra,
                 })
                 report.dead += 1
             else:
@@ -178,23 +191,33 @@ class Worker:
         older: list[Pending],
         attempt: int,
         channel: Channel,
-        escalation: Escalation,
+        escalation: Escalation | None,
         now: datetime,
     ) -> Outgoing:
         brief = None
-        if channel.kind is ChannelKind.EMAIL and self._brief_for is not None:
+        if (channel.kind is ChannelKind.EMAIL and self._brief_for is not None
+                and escalation is not None):
             brief = self._brief_for(escalation, now)
+        pattern = message.payload.get("pattern") if (
+            message.event is Event.PATTERN_DETECTED) else None
+        if isinstance(pattern, Mapping):
+            # A group of tickets: the pattern rides apart, the rest (threshold) as details.
+            details = {k: v for k, v in message.payload.items() if k != "pattern"}
+        else:
+            pattern = None
+            details = dict(message.payload.get("details", message.payload))
         return Outgoing(
             key=message.key,
             event=message.event,
             channel=channel,
-            escalation=self._summary(escalation),
-            details=dict(message.payload.get("details", message.payload)),
+            escalation=self._summary(escalation) if escalation is not None else {},
+            details=details,
             due_at=message.due_at,
             attempt=attempt,
             superseded=tuple({"key": o.key, "event": o.event.value,
                               "due_at": o.due_at.isoformat()} for o in older),
             brief=brief,
+            pattern=dict(pattern) if pattern is not None else None,
         )
 
     def _summary(self, e: Escalation) -> dict[str, Any]:
@@ -227,3 +250,12 @@ class Worker:
                 continue
             if report.claimed == 0:
                 stop.wait(poll)
+
+
+def _pattern_ref(message: Pending) -> dict[str, Any]:
+    """{"pattern": <cluster id>} for the audit event of a pattern alert; {} otherwise."""
+    pattern = message.payload.get("pattern")
+    if message.event is Event.PATTERN_DETECTED and isinstance(pattern, Mapping) \
+            and pattern.get("id"):
+        return {"pattern": str(pattern["id"])}
+    return {}

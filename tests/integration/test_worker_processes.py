@@ -110,7 +110,10 @@ def open_escalations(db_url: str, policy: Path, count: int, opened: datetime) ->
             keys = {r.key for r in uow.outbox.deliveries(limit=100_000)}
     finally:
         store.close()
-    assert len(keys) == 7 * count  # opened + due soon, due, overdue of two clocks
+    # Per escalation: opened + due soon, due, overdue of two clocks; and once, when the third
+    # customer reports the same bug, pattern.detected.
+    assert len(keys) == 7 * count + 1
+    assert sum(k.startswith("pattern:") for k in keys) == 1
     return keys
 
 

@@ -36,11 +36,31 @@ the hard trigger `pattern.recurring_after_fix` is derived and cites it — only 
 match (score ≥ RECURRENCE_MIN_SCORE), since a false one would force an escalation. Facts
 given explicitly win: an explicit `recurring_after_fix` keeps its own reason, never a second
 derived one.
+
+Patterns: `patterns` is the `PatternEvidence` of the tickets that resemble this one
+(`patterns.evidence_for`). It only fills facts the ticket leaves unset, and every reason it
+adds cites the tickets it came from:
+
+- customers affected: with no `customers_affected` stated, the number of distinct customers
+  of the matches (this ticket's included) counts for the several-customers trigger, the
+  `pattern.three_plus_customers` hard trigger and the breadth of the impact, when it is more
+  than the ticket alone says; the reasons cite one ticket per customer ("Same issue reported
+  by 3 customers (threshold 3): ZD-1, ZD-4, ZD-9").
+- previously resolved in support: a match whose escalation ended at the support level gives
+  `support.previously_resolved` citing it — not when the issue recurs after a fix.
+- recurring after a fix: a match fixed in code before this ticket arrived gives the hard
+  trigger `pattern.recurring_after_fix` citing it and the fix date, unless the ticket says so
+  itself or the history already derived it (never two recurrence reasons).
+- severity increasing: rising severities across the matches give the soft trigger
+  `pattern.severity_increasing` with the trend ("ZD-1 medium → ZD-7 high → ZD-9 critical").
+
+The assessment's `missing` still reads the ticket itself: a derived count is not a stated one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -67,6 +87,7 @@ from escalation.domain.model import (
     Ticket,
     Tier,
 )
+from escalation.domain.patterns import IndexedTicket, PatternEvidence, cite
 from escalation.domain.policy import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
@@ -103,14 +124,18 @@ def assess(
     calendar: BusinessCalendar | None = None,
     *,
     history: Sequence[LearningMatch] = (),
+    patterns: PatternEvidence | None = None,
 ) -> Assessment:
     """Decide escalate or handle in support, the target, the severity and every reason.
 
     `now` makes time-based judgements reproducible; without it SLA standing is unknown.
     `calendar` is the customer's business calendar, used when the policy counts SLA hours in
-    business time. `history` is what earlier escalations of similar tickets taught (see the
-    module docstring).
+    business time. `history` is what earlier escalations of similar tickets taught and
+    `patterns` what similar tickets say (see the module docstring).
     """
+    evidence = patterns if patterns is not None else _NO_EVIDENCE
+    stated = ticket
+    ticket, customer_tickets = _with_pattern_facts(stated, evidence)
     if now is None:
         sla = SlaStanding(SlaStatus.UNKNOWN)
         scoring_now = ticket.created_at
@@ -121,8 +146,12 @@ def assess(
     seen_before = best.learning if best is not None else None
     # A derived recurrence is a hard trigger, so it needs a closer match than a citation does.
     fixed_before = seen_before if best is not None and best.score >= RECURRENCE_MIN_SCORE else None
-    triggers = _escalation_triggers(ticket, policy, sla, fixed_before)
-    support = _support_reasons(ticket, seen_before)
+    recurs = (ticket.facts.recurring_after_fix or evidence.fixed_before is not None
+              or (fixed_before is not None and _recurs_after_fix(ticket, fixed_before)))
+    triggers = _escalation_triggers(ticket, policy, sla, fixed_before, evidence,
+                                    customer_tickets)
+    support = _support_reasons(ticket, seen_before,
+                               None if recurs else evidence.resolved_in_support)
     strongest = 0
     for trigger in triggers:
         strongest = max(strongest, trigger.strength)
@@ -136,7 +165,7 @@ def assess(
         severity_drivers: tuple[str, ...] = ()
         impact = score_impact(ticket, policy, scoring_now or _EPOCH, sla, severity_drivers)
         return Assessment(
-            ticket_id=ticket.id,
+            ticket_id=stated.id,
             decision=Decision.HANDLE_IN_SUPPORT,
             target=None,
             also_notify=(),
@@ -157,7 +186,7 @@ def assess(
         t.reason for strength in (HARD, FIRM, SOFT) for t in triggers if t.strength == strength
     )
     return Assessment(
-        ticket_id=ticket.id,
+        ticket_id=stated.id,
         decision=Decision.ESCALATE,
         target=target,
         also_notify=also_notify,
@@ -165,13 +194,44 @@ def assess(
         reasons=reasons,
         impact=impact,
         sla_status=sla.status,
-        missing=missing_for(ticket, target),
+        missing=missing_for(stated, target),
         sla_hours_used=sla.hours_used,
         sla_hours=sla.hours,
     )
 
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NO_EVIDENCE = PatternEvidence()
+
+
+def _with_pattern_facts(
+    ticket: Ticket, evidence: PatternEvidence
+) -> tuple[Ticket, tuple[str, ...] | None]:
+    """The ticket with the customers affected the matches show, if it states none.
+
+    Returns the ticket to assess and, when the count was derived, the tickets to cite for it
+    (None when the count is the ticket's own).
+    """
+    derived = evidence.customers_affected
+    if ticket.facts.customers_affected is not None or derived is None:
+        return ticket, None
+    if derived <= (customers_affected(ticket) or 0):
+        return ticket, None
+    facts = replace(ticket.facts, customers_affected=derived)
+    return replace(ticket, facts=facts), evidence.customer_tickets
+
+
+def _severity_trend(trend: Sequence[IndexedTicket]) -> str:
+    """"ZD-1 medium → ZD-7 high → ZD-9 critical"; the first and last two of a longer trend."""
+    steps = [f"{t.ticket_id} {t.severity.value}" if t.severity is not None else t.ticket_id
+             for t in trend]
+    if len(steps) > 4:
+        steps = [*steps[:2], "…", *steps[-2:]]
+    return " → ".join(steps)
+
+
+def _day(at: datetime) -> str:
+    return _utc(at).astimezone(UTC).date().isoformat()
 
 
 def _route(
@@ -258,7 +318,9 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _support_reasons(ticket: Ticket, seen_before: Learning | None = None) -> list[Reason]:
+def _support_reasons(
+    ticket: Ticket, seen_before: Learning | None = None, similar: IndexedTicket | None = None
+) -> list[Reason]:
     f = ticket.facts
     out: list[Reason] = []
     if f.documented_solution is not None:
@@ -284,6 +346,15 @@ def _support_reasons(ticket: Ticket, seen_before: Learning | None = None) -> lis
     if f.previously_resolved_in_support:
         out.append(Reason("support.previously_resolved", "support",
                           N_("Similar tickets were resolved at the support level before")))
+    elif similar is not None:
+        escalation = similar.escalation_id
+        out.append(Reason(
+            "support.previously_resolved", "support",
+            N_("A similar ticket, {ticket}, was resolved at the support level ({escalation})")
+            if escalation is not None
+            else N_("A similar ticket, {ticket}, was resolved at the support level"),
+            {"ticket": similar.ticket_id, "escalation": escalation} if escalation is not None
+            else {"ticket": similar.ticket_id}))
     resolved_before = _resolved_before(ticket, seen_before)
     if resolved_before is not None:
         out.append(resolved_before)
@@ -291,8 +362,14 @@ def _support_reasons(ticket: Ticket, seen_before: Learning | None = None) -> lis
 
 
 def _escalation_triggers(
-    ticket: Ticket, policy: Policy, sla: SlaStanding, seen_before: Learning | None = None
+    ticket: Ticket,
+    policy: Policy,
+    sla: SlaStanding,
+    seen_before: Learning | None = None,
+    evidence: PatternEvidence = _NO_EVIDENCE,
+    customer_tickets: tuple[str, ...] | None = None,
 ) -> list[_Trigger]:
+    """The triggers that apply; `customer_tickets` cites a count derived from `evidence`."""
     f = ticket.facts
     th = policy.thresholds
     out: list[_Trigger] = []
@@ -358,9 +435,15 @@ def _escalation_triggers(
     if high_value >= th.multiple_high_value_customers:
         add("impact.multiple_high_value_customers", "impact", HARD, _ISSUE,
             N_("{count} high-value customers affected"), {"count": str(high_value)})
+    cited = cite(customer_tickets) if customer_tickets else None
     if 2 <= count < th.pattern_customers:
-        add("impact.multiple_customers", "impact", SOFT, _ISSUE,
-            N_("Multiple customers affected ({count})"), {"count": str(count)})
+        if cited is None:
+            add("impact.multiple_customers", "impact", SOFT, _ISSUE,
+                N_("Multiple customers affected ({count})"), {"count": str(count)})
+        else:
+            add("impact.multiple_customers", "impact", SOFT, _ISSUE,
+                N_("Multiple customers affected ({count}): {tickets}"),
+                {"count": str(count), "tickets": cited})
     unblocked = f.known_workaround is not None or f.documented_solution is not None
     if (f.blocked or f.major_functionality_broken) and not unblocked:
         add("impact.blocked_without_workaround", "impact", SOFT, _ISSUE,
@@ -422,9 +505,16 @@ def _escalation_triggers(
 
     # Pattern.
     if count >= th.pattern_customers:
-        add("pattern.three_plus_customers", "pattern", HARD, _ISSUE,
-            N_("Same issue reported by {count} customers (threshold {threshold})"),
-            {"count": str(count), "threshold": str(th.pattern_customers)})
+        if cited is None:
+            add("pattern.three_plus_customers", "pattern", HARD, _ISSUE,
+                N_("Same issue reported by {count} customers (threshold {threshold})"),
+                {"count": str(count), "threshold": str(th.pattern_customers)})
+        else:
+            add("pattern.three_plus_customers", "pattern", HARD, _ISSUE,
+                N_("Same issue reported by {count} customers (threshold {threshold}): "
+                   "{tickets}"),
+                {"count": str(count), "threshold": str(th.pattern_customers),
+                 "tickets": cited})
     if f.recurring_after_fix:
         add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
             N_("Recurring issue that was supposedly fixed"))
@@ -435,9 +525,16 @@ def _escalation_triggers(
             else N_("Recurring after the fix in {escalation}"),
             {"escalation": seen_before.escalation_id, "resolution": fixed} if fixed
             else {"escalation": seen_before.escalation_id})
+    elif evidence.fixed_before is not None:
+        add("pattern.recurring_after_fix", "pattern", HARD, _ENG,
+            *_recurring_after(evidence.fixed_before))
     if f.severity_increasing:
         add("pattern.severity_increasing", "pattern", SOFT, _ISSUE,
             N_("Severity increasing over time"))
+    elif evidence.severity_trend:
+        add("pattern.severity_increasing", "pattern", SOFT, _ISSUE,
+            N_("Severity increasing over time: {trend}"),
+            {"trend": _severity_trend(evidence.severity_trend)})
 
     # Product (the L2 -> Product tier).
     if f.feature_gap or (f.category is Category.FEATURE_REQUEST and not f.known_limitation):
@@ -453,6 +550,23 @@ def _escalation_triggers(
         add("product.competing_needs", "product", SOFT, _PRODUCT,
             N_("Competing customer needs require prioritization"))
     return out
+
+
+def _recurring_after(fixed: IndexedTicket) -> tuple[str, dict[str, str]]:
+    """The template and params of a recurrence after the fix of a similar ticket."""
+    params = {"ticket": fixed.ticket_id}
+    if fixed.escalation_id is not None:
+        params["escalation"] = fixed.escalation_id
+    if fixed.resolved_at is not None:
+        params["resolved"] = _day(fixed.resolved_at)
+    if fixed.escalation_id is not None and fixed.resolved_at is not None:
+        return (N_("Recurring after the fix of {ticket} in {escalation}, resolved {resolved}"),
+                params)
+    if fixed.escalation_id is not None:
+        return N_("Recurring after the fix of {ticket} in {escalation}"), params
+    if fixed.resolved_at is not None:
+        return N_("Recurring after the fix of {ticket}, resolved {resolved}"), params
+    return N_("Recurring after the fix of {ticket}"), params
 
 
 def _no_decision_facts(t: Ticket) -> bool:

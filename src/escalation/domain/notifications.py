@@ -5,7 +5,8 @@ as the change; follow-up reminders are messages with a due time (due soon, due, 
 worker delivers them. This module decides, purely: who gets what (`route`), when a message may
 go (`release_at`, quiet hours), when to try again (`retry_at`, exponential backoff with
 jitter, dead-letter after the limit), and how stale reminders of one escalation collapse into
-one message after downtime (`consolidate`).
+one message after downtime (`consolidate`). `pattern_messages` announces a group of similar
+tickets (`pattern.detected`), which may belong to no escalation at all.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.domain.errors import PolicyError
 from escalation.domain.model import Escalation, FollowupClock, Severity, Target
+from escalation.domain.patterns import Cluster
 
 if TYPE_CHECKING:
     from escalation.domain.calendar import BusinessCalendar
@@ -141,7 +143,7 @@ class Message:
 
     key: str  # idempotency key: stable across retries and re-sends
     event: Event
-    escalation_id: str
+    escalation_id: str  # "" for a message about no escalation (a pattern without one)
     channel: str
     due_at: datetime
     severity: Severity
@@ -192,6 +194,60 @@ def event_messages(
         )
         for channel in route(event, escalation, channels)
     )
+
+
+# A pattern has no severity of its own: channels that filter by severity see it as High.
+PATTERN_SEVERITY = Severity.HIGH
+
+
+def pattern_messages(
+    cluster: Cluster,
+    channels: Iterable[Channel],
+    at: datetime,
+    threshold: int,
+    escalation_id: str | None = None,
+) -> tuple[Message, ...]:
+    """`pattern.detected` messages for a group of similar tickets, due at once, one per channel.
+
+    A channel receives it when its `events` include `pattern.detected`. Target filters do not
+    apply (a group of tickets has no target yet); severity filters see the pattern as
+    `PATTERN_SEVERITY` (High), and the message goes out at High. An e-mail channel meant only
+    for escalation owners (`owner_only` without `to`) is left out when there is no escalation,
+    since it would have nobody to write to.
+
+    `threshold` is the level the group crossed (e.g. the distinct customers that make a
+    pattern): the key `pattern:<cluster id>:<threshold>:<channel>` makes one alert per crossing
+    per channel, however often the group is seen again. `escalation_id` names the open
+    escalation the group belongs to, if any ("" in the message when none); the key does not
+    depend on it.
+    """
+    escalation = escalation_id or ""
+    payload: dict[str, Any] = {
+        "pattern": {
+            "id": cluster.id,
+            "ticket_ids": list(cluster.ticket_ids),
+            "distinct_customers": cluster.distinct_customers,
+            "label": cluster.label,
+            "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
+            "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
+            "signals": [signal.value for signal in cluster.signals],
+        },
+        "threshold": threshold,
+    }
+    out = []
+    for channel in channels:
+        if Event.PATTERN_DETECTED not in channel.events:
+            continue
+        if channel.severities is not None and PATTERN_SEVERITY not in channel.severities:
+            continue
+        if not escalation and channel.owner_only and not channel.to:
+            continue
+        out.append(Message(
+            key=f"pattern:{cluster.id}:{threshold}:{channel.name}",
+            event=Event.PATTERN_DETECTED, escalation_id=escalation, channel=channel.name,
+            due_at=at, severity=PATTERN_SEVERITY, recipient=None, payload=payload,
+        ))
+    return tuple(out)
 
 
 def reminder_messages(
@@ -250,7 +306,7 @@ class Pending:
     id: int
     key: str
     event: Event
-    escalation_id: str
+    escalation_id: str  # "" when the message is about no escalation
     channel: str
     due_at: datetime
     payload: Mapping[str, Any]

@@ -271,6 +271,7 @@ def label_for(subjects: Sequence[str], max_terms: int = 4, max_chars: int = 80) 
 
 
 def _shorten(text: str, max_chars: int) -> str:
+    max_chars = max(max_chars, 1)
     text = " ".join(text.split())
     if len(text) <= max_chars:
         return text

@@ -77,6 +77,10 @@ class Thresholds:
     unreasonable_wait_hours: float = 48.0
     sla_at_risk_share: float = 0.75
     key_plans: tuple[str, ...] = ("enterprise",)
+    # Two tickets describe the same issue when their similarity (see README, Patterns) is at
+    # least this; the semantic weight is MiniLM's share of the similarity, the rest lexical.
+    pattern_similarity: float = 0.50
+    pattern_semantic_weight: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +232,8 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
             "unreasonable_wait_hours": t.unreasonable_wait_hours,
             "sla_at_risk_share": t.sla_at_risk_share,
             "key_plans": list(t.key_plans),
+            "pattern_similarity": t.pattern_similarity,
+            "pattern_semantic_weight": t.pattern_semantic_weight,
         },
         "sla": {"clock": policy.sla.clock, "plan_hours": dict(policy.sla.plan_hours)},
         "attention": {
@@ -378,6 +384,10 @@ def _thresholds(r: _Reader) -> Thresholds:
             "sla_at_risk_share", d.sla_at_risk_share, exclusive_min=True, maximum=1.0
         ),
         key_plans=tuple(p.lower() for p in r.strings("key_plans", d.key_plans)),
+        pattern_similarity=r.number("pattern_similarity", d.pattern_similarity,
+                                    exclusive_min=True, maximum=1.0),
+        pattern_semantic_weight=r.number("pattern_semantic_weight", d.pattern_semantic_weight,
+                                         maximum=1.0),
     )
 
 

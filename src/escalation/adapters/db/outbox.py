@@ -93,9 +93,10 @@ class Outbox:
                 for m in messages]
         if not rows:
             return 0
+        # Counted from RETURNING: a many-row insert's rowcount is -1 on psycopg.
         result = self._conn.execute(self._insert().on_conflict_do_nothing(
-            index_elements=["key"]), rows)
-        return int(result.rowcount or 0)
+            index_elements=["key"]).returning(outbox.c.id), rows)
+        return len(result.all())
 
     def replace_reminders(self, escalation_id: str, kind: str, messages: Sequence[Message],
                           now: datetime, release: Callable[[Message], datetime]) -> None:

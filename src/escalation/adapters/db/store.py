@@ -50,8 +50,8 @@ from sqlalchemy.pool import StaticPool
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from escalation.adapters.db.pattern_index import PatternIndexRows
 from escalation.adapters.db.outbox import Outbox
+from escalation.adapters.db.pattern_index import PatternIndexRows
 from escalation.adapters.db.tables import (
     assessments,
     audit_events,

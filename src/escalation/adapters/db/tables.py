@@ -17,10 +17,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
-    LargeBinary,
     Text,
     TypeDecorator,
 )
@@ -264,4 +264,5 @@ pattern_index = Table(
     Column("model", String(100), nullable=False),
     Column("cluster_id", String(40), index=True),
     Column("indexed_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,  # ids only grow: the index loads rows by id
 )

@@ -5,6 +5,11 @@ accepted it and raises `DeliveryFailed` otherwise, saying whether trying again c
 (timeouts, connection errors, HTTP 5xx/429, SMTP 4xx) or not (other HTTP 4xx, SMTP 5xx).
 `notifier_for` builds the notifier of a configured channel; `message_text` is the title and
 one-paragraph body every kind shares, so a reminder reads the same in Slack, mail and JSON.
+
+A `pattern.detected` alert about a group of similar tickets carries the group in
+`Outgoing.pattern` (id, ticket_ids, distinct_customers, label, first_seen, last_seen, signals);
+its escalation summary is empty when the group has no escalation. `pattern_facts` and
+`pattern_subject` are what every kind shows of it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ class Outgoing:
     # Older stale reminders this one stands for after downtime ("overdue since 10:00").
     superseded: tuple[Mapping[str, Any], ...] = ()
     brief: Brief | None = None  # for e-mail: rendered in the channel's language
+    # pattern.detected about a group of tickets: id, ticket_ids, distinct_customers, label,
+    # first_seen, last_seen (ISO or None), signals. `escalation` is {} when it has none.
+    pattern: Mapping[str, Any] | None = None
 
 
 class DeliveryFailed(Exception):  # noqa: N818 - reads as an outcome: "delivery failed"
@@ -149,6 +157,8 @@ def message_text(outgoing: Outgoing) -> tuple[str, str]:
     For example ("[HIGH] ESC-7 follow-up overdue: customer update was due Nov 26 10:00 UTC
     (overdue since 14:00 UTC)", "The customer update on ESC-7 … Next customer update due …").
     """
+    if outgoing.pattern is not None:
+        return _pattern_alert(outgoing, outgoing.pattern)
     esc = outgoing.escalation
     details = outgoing.details
     ident = str(esc.get("id") or "escalation")
@@ -239,6 +249,103 @@ def _pattern(ident: str, details: Mapping[str, Any], summary: str) -> tuple[str,
     lead = f"A pattern was detected around {ident}" + (
         f" ({'; '.join(facts)})." if facts else ".")
     return headline, lead + " Check whether one fix covers them all."
+
+
+# How a group's signals read in a message.
+_SIGNAL_TEXT = {
+    "three_plus_customers": "many customers",
+    "recurring_after_fix": "recurring after a fix",
+    "severity_increasing": "severity increasing",
+}
+
+# Tickets a message lists by id; the rest are counted.
+PATTERN_TICKETS_SHOWN = 10
+
+
+def pattern_subject(pattern: Mapping[str, Any]) -> str:
+    """What the group is about: its label, or "group <id>" when it has none."""
+    label = _one_line(str(pattern.get("label") or ""))
+    return label or f"group {pattern.get('id') or '(unknown)'}"
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return len(value) if isinstance(value, Sequence) and not isinstance(value, str) else None
+
+
+def pattern_customers(pattern: Mapping[str, Any]) -> str:
+    """"3 customers" (or "1 customer"; "? customers" when unknown)."""
+    count = _count(pattern.get("distinct_customers"))
+    if count is None:
+        return "? customers"
+    return f"{count} customer{'s' if count != 1 else ''}"
+
+
+def pattern_tickets(pattern: Mapping[str, Any], limit: int = PATTERN_TICKETS_SHOWN) -> str:
+    """"ZD-1, ZD-2, … and 4 more": the first `limit` ticket ids of the group."""
+    raw = pattern.get("ticket_ids")
+    ids = [str(t) for t in raw] if isinstance(raw, Sequence) and not isinstance(
+        raw, str) else []
+    shown = ", ".join(ids[:limit])
+    rest = len(ids) - limit
+    return shown + (f" and {rest} more" if rest > 0 else "")
+
+
+def pattern_signals(pattern: Mapping[str, Any]) -> list[str]:
+    """The group's signals as words ("recurring after a fix", …), in their order."""
+    raw = pattern.get("signals")
+    codes = [str(s) for s in raw] if isinstance(raw, Sequence) and not isinstance(
+        raw, str) else []
+    return [_SIGNAL_TEXT.get(code, code.replace("_", " ")) for code in codes]
+
+
+def pattern_facts(pattern: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs of a group for fields and lists: customers, tickets, signals, when."""
+    count = _count(pattern.get("distinct_customers"))
+    facts = [("Customers", str(count) if count is not None else "?")]
+    tickets = pattern_tickets(pattern)
+    if tickets:
+        facts.append(("Tickets", tickets))
+    signals = pattern_signals(pattern)
+    if signals:
+        facts.append(("Signals", ", ".join(signals)))
+    if pattern.get("first_seen"):
+        facts.append(("First seen", moment_text(pattern["first_seen"])))
+    if pattern.get("last_seen"):
+        facts.append(("Last seen", moment_text(pattern["last_seen"])))
+    return facts
+
+
+def _pattern_alert(outgoing: Outgoing, pattern: Mapping[str, Any]) -> tuple[str, str]:
+    """A group of similar tickets, with or without an escalation."""
+    esc = outgoing.escalation
+    ident = str(esc.get("id") or "")
+    customers = pattern_customers(pattern)
+    title = f"Pattern detected: {pattern_subject(pattern)} — {customers}" + (
+        f" ({ident})" if ident else "")
+    count = _count(pattern.get("ticket_ids"))
+    tickets = pattern_tickets(pattern)
+    lead = (f"{count} similar ticket{'s' if count != 1 else ''} from {customers}"
+            if count else f"Similar tickets from {customers}")
+    first = pattern.get("first_seen")
+    last = pattern.get("last_seen")
+    if first and last:
+        lead += f", first seen {moment_text(first)}, last seen {moment_text(last, first)}"
+    lead += f": {tickets}." if tickets else "."
+    signals = pattern_signals(pattern)
+    parts = [lead]
+    if signals:
+        parts.append(f"Signals: {', '.join(signals)}.")
+    if ident:
+        parts.append(f"They belong to {ident}; check whether one fix covers them all.")
+        parts.append(_context(esc))
+    else:
+        parts.append("No escalation covers them yet: decide whether one is needed and whether "
+                     "one fix covers them all.")
+    return _one_line(title), _one_line(" ".join(p for p in parts if p))
 
 
 def _context(esc: Mapping[str, Any]) -> str:
@@ -361,4 +468,9 @@ __all__ = [
     "message_text",
     "moment_text",
     "notifier_for",
+    "pattern_customers",
+    "pattern_facts",
+    "pattern_signals",
+    "pattern_subject",
+    "pattern_tickets",
 ]

@@ -6,6 +6,10 @@ the escalation brief rendered in the channel's language. The Message-ID is deriv
 idempotency key, so a re-send is recognisable (and collapsed by clients that dedupe on it);
 ``X-Escalation-Delivery`` carries the key itself. SMTP 4xx answers and connection trouble are
 worth retrying; 5xx answers are not.
+
+A pattern alert (a group of similar tickets) lists the group's facts (customers, tickets,
+signals, first and last seen) under the paragraph; without an escalation it threads by the
+group (``References: <pattern.<id>@…>``) and has no link or brief.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from escalation.adapters.notify import (
     NotifierConfigError,
     Outgoing,
     message_text,
+    pattern_facts,
 )
 from escalation.domain.notifications import Smtp
 from escalation.render import LANGUAGES, render_brief
@@ -81,8 +86,10 @@ class EmailNotifier:
         """Hand `outgoing` to the SMTP server; raise `DeliveryFailed` unless it is accepted."""
         recipients = self.recipients(outgoing)
         if not recipients:
+            about = outgoing.escalation.get("id") or (
+                "the pattern" if outgoing.pattern is not None else "the escalation")
             raise DeliveryFailed(
-                f"no recipients for {outgoing.escalation.get('id') or 'the escalation'}: the "
+                f"no recipients for {about}: the "
                 "channel has no `to` and the owner has no e-mail address (people.email)",
                 retryable=False)
         message = email_message(outgoing, self.smtp.sender, recipients, self.lang,
@@ -154,19 +161,28 @@ def email_message(
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(now.astimezone(UTC))
     message["Message-ID"] = message_id(outgoing.key, domain)
-    # One thread per escalation in mail clients that group by References.
-    message["References"] = f"<escalation.{_NOT_ID.sub('-', ident)}@{domain}>"
+    # One thread per escalation (or per group of tickets without one) in mail clients that
+    # group by References.
+    if outgoing.pattern is not None and not esc.get("id"):
+        group = str(outgoing.pattern.get("id") or "group")
+        message["References"] = f"<pattern.{_NOT_ID.sub('-', group)}@{domain}>"
+    else:
+        message["References"] = f"<escalation.{_NOT_ID.sub('-', ident)}@{domain}>"
     message["X-Escalation-Delivery"] = outgoing.key
     message["X-Escalation-Event"] = outgoing.event.value
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
 
     text = [title, "", textwrap.fill(body, width=78)]
+    facts = pattern_facts(outgoing.pattern) if outgoing.pattern is not None else []
+    if facts:
+        text += [""] + [textwrap.fill(f"{label}: {value}", width=78, subsequent_indent="  ")
+                        for label, value in facts]
     if link:
         text += ["", f"Open {ident}: {link}"]
     if outgoing.brief is not None:
         text += ["", "-" * 72, "", render_brief(outgoing.brief, "text", lang).rstrip()]
     message.set_content("\n".join(text) + "\n")
-    message.add_alternative(_html(outgoing, title, body, link, lang), subtype="html")
+    message.add_alternative(_html(outgoing, title, body, link, lang, facts), subtype="html")
     return message
 
 
@@ -178,8 +194,12 @@ def message_id(key: str, domain: str) -> str:
     return f"<esc.{digest}@{domain}>"
 
 
-def _html(outgoing: Outgoing, title: str, body: str, link: str | None, lang: str) -> str:
+def _html(outgoing: Outgoing, title: str, body: str, link: str | None, lang: str,
+          facts: Sequence[tuple[str, str]] = ()) -> str:
     ident = str(outgoing.escalation.get("id") or "escalation")
+    listed = ('<ul style="margin:.5rem 0 0;padding-left:1.25rem">' + "".join(
+        f"<li><strong>{html.escape(label)}:</strong> {html.escape(value)}</li>"
+        for label, value in facts) + "</ul>") if facts else ""
     button = (f'<p style="margin:.75rem 0 0"><a href="{html.escape(link)}">'
               f"Open {html.escape(ident)}</a></p>") if link else ""
     notice = (
@@ -187,7 +207,7 @@ def _html(outgoing: Outgoing, title: str, body: str, link: str | None, lang: str
         "background:#fff;border:1px solid #d9dee7;border-left:4px solid #c4540a;"
         'border-radius:8px;font:15px/1.55 system-ui,sans-serif;color:#1d2330">'
         f'<h2 style="margin:0 0 .5rem;font-size:1.1rem">{html.escape(title)}</h2>'
-        f'<p style="margin:0">{html.escape(body)}</p>{button}</div>'
+        f'<p style="margin:0">{html.escape(body)}</p>{listed}{button}</div>'
     )
     if outgoing.brief is not None:
         page = render_brief(outgoing.brief, "html", lang)

@@ -2,7 +2,9 @@
 
 The message is a header (the title), a section with the body and up to ten fields (severity,
 target, customer, impact, next follow-up, owner, status), a context line and a button that
-opens the escalation. Text in mrkdwn has ``&``, ``<`` and ``>`` escaped as Slack requires, so
+opens the escalation. A pattern alert (a group of similar tickets) has fields for the group
+(customers, tickets, signals, first and last seen), then the escalation's when it has one.
+Text in mrkdwn has ``&``, ``<`` and ``>`` escaped as Slack requires, so
 a ticket subject cannot ping ``<!channel>`` or forge a link. Slack answers 200 ``ok``.
 """
 
@@ -14,7 +16,13 @@ from typing import Any
 
 import httpx
 
-from escalation.adapters.notify import Outgoing, as_datetime, message_text, moment_text
+from escalation.adapters.notify import (
+    Outgoing,
+    as_datetime,
+    message_text,
+    moment_text,
+    pattern_facts,
+)
 from escalation.adapters.notify._http import DEFAULT_TIMEOUT, new_client, post
 
 # Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
@@ -58,6 +66,12 @@ def slack_message(outgoing: Outgoing) -> dict[str, Any]:
     title, body = message_text(outgoing)
     esc = outgoing.escalation
     ident = str(esc.get("id") or "escalation")
+    fields = _fields(esc)
+    about = ident
+    if outgoing.pattern is not None:
+        fields = pattern_facts(outgoing.pattern) + fields
+        group = f"pattern {outgoing.pattern.get('id') or ''}".strip()
+        about = f"{esc['id']} · {group}" if esc.get("id") else group
     blocks: list[dict[str, Any]] = [
         {"type": "header",
          "text": {"type": "plain_text", "text": clip(title, HEADER_LIMIT), "emoji": True}},
@@ -66,11 +80,11 @@ def slack_message(outgoing: Outgoing) -> dict[str, Any]:
          "fields": [
              {"type": "mrkdwn",
               "text": f"*{label}*\n" + mrkdwn(value, FIELD_LIMIT - len(label) - 3)}
-             for label, value in _fields(esc)
+             for label, value in fields
          ][:MAX_FIELDS]},
     ]
     context = " · ".join(escape(str(part)) for part in (
-        ident, f"ticket {esc['ticket_id']}" if esc.get("ticket_id") else None,
+        about, f"ticket {esc['ticket_id']}" if esc.get("ticket_id") else None,
         outgoing.event.value, "Escalation Desk") if part)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     link = esc.get("link")

@@ -9,6 +9,17 @@ Each delivery is one POST of compact UTF-8 JSON::
      "details": {"kind": "customer", "due_at": …, "overdue_at": …},
      "superseded": [], "link": "http://127.0.0.1:8000/escalations/ESC-7"}
 
+A ``pattern.detected`` alert about a group of similar tickets adds the group as ``pattern``;
+when no escalation covers it yet, ``escalation`` is ``{}`` and ``link`` is ``null``::
+
+    {"event": "pattern.detected", "key": "pattern:c-1f3a:3:eng", …,
+     "title": "Pattern detected: CSV export drops rows — 3 customers", "text": "4 similar …",
+     "escalation": {}, "details": {"threshold": 3},
+     "pattern": {"id": "c-1f3a", "ticket_ids": ["ZD-1", …], "distinct_customers": 3,
+                 "label": "CSV export drops rows", "first_seen": "2026-11-24T13:00:00+00:00",
+                 "last_seen": …, "signals": ["three_plus_customers"]},
+     "superseded": [], "link": null}
+
 with these headers:
 
 - ``X-Escalation-Event``: the event, e.g. ``followup.overdue``.
@@ -113,7 +124,7 @@ class WebhookNotifier:
 def payload(outgoing: Outgoing, sent_at: datetime) -> bytes:
     """The request body: compact UTF-8 JSON of the event, the escalation and a link."""
     title, text = message_text(outgoing)
-    message = {
+    message: dict[str, Any] = {
         "event": outgoing.event.value,
         "key": outgoing.key,
         "sent_at": sent_at.isoformat(),
@@ -125,6 +136,8 @@ def payload(outgoing: Outgoing, sent_at: datetime) -> bytes:
         "superseded": [dict(item) for item in outgoing.superseded],
         "link": outgoing.escalation.get("link"),
     }
+    if outgoing.pattern is not None:
+        message["pattern"] = dict(outgoing.pattern)
     return json.dumps(
         message, ensure_ascii=False, separators=(",", ":"), default=_plain
     ).encode("utf-8")

@@ -45,6 +45,7 @@ class Settings:
 
 
 DEFAULT_SETTINGS = Settings()
+_RECENT = 64
 
 
 def ticket_text(subject: str | None, description: str | None) -> str:
@@ -61,9 +62,16 @@ def default_embed() -> Embed:
 
 
 def combine(semantic: Matrix, sketches: Matrix, settings: Settings) -> Matrix:
-    """One row per ticket whose inner products are the weighted similarity."""
+    """One row per ticket whose inner products are the weighted similarity.
+
+    A MiniLM vector's squared norm q is the share of the text the model could read (1 for
+    English, little for Chinese): MiniLM gets the weight w * q and the lexical sketch the rest,
+    so every row stays a unit vector and two Chinese tickets are compared by their words.
+    """
     w = settings.semantic_weight
-    return np.hstack([np.sqrt(w) * semantic, np.sqrt(1.0 - w) * sketches]).astype(np.float32)
+    known = np.sum(semantic * semantic, axis=1, keepdims=True)
+    lexical_weight = np.sqrt(np.clip(1.0 - w * known, 0.0, 1.0))
+    return np.hstack([np.sqrt(w) * semantic, lexical_weight * sketches]).astype(np.float32)
 
 
 class Corpus:
@@ -84,6 +92,7 @@ class Corpus:
         self._vectors: Matrix | None = None
         self._pending: list[Matrix] = []  # vectors of tickets added since the last sketch
         self._sketched_at = 0  # corpus size when everything was last sketched
+        self._recent: dict[str, Matrix] = {}  # text -> MiniLM vector, the last _RECENT texts
 
     @property
     def embed(self) -> Embed:
@@ -95,8 +104,20 @@ class Corpus:
         return len(self._bags)
 
     def semantic_vectors(self, texts: Sequence[str]) -> Matrix:
-        """MiniLM vectors of texts (what the index stores)."""
-        return self.embed([t[: self.settings.semantic_chars] for t in texts])
+        """MiniLM vectors of texts (what the index stores); the last few are remembered, as
+        a ticket is usually matched and then indexed."""
+        cut = [t[: self.settings.semantic_chars] for t in texts]
+        if len(cut) > _RECENT:  # a batch: nothing to remember
+            return self.embed(cut)
+        missing = [t for t in dict.fromkeys(cut) if t not in self._recent]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._recent[text] = vector
+            while len(self._recent) > _RECENT:
+                del self._recent[next(iter(self._recent))]
+        if not cut:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack([self._recent[t] for t in cut])
 
     def add(self, texts: Sequence[str], semantic: Matrix | None = None) -> None:
         """Add tickets' texts (and their MiniLM vectors when already known)."""

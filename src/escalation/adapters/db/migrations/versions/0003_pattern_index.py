@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("indexed_at", _when(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_pattern_index"),
         sa.UniqueConstraint("ticket_id", name="uq_pattern_index_ticket_id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_pattern_index_cluster_id", "pattern_index", ["cluster_id"])
     with op.batch_alter_table("outbox") as batch:
