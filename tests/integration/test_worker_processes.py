@@ -179,14 +179,15 @@ def test_two_worker_processes_deliver_every_message_exactly_once(
     assert set(received) == expected  # no key missing, none unknown
     assert [k for k, n in received.items() if n > 1] == []  # none twice
     assert receiver.mismatched == []
-    assert sum(sent_by.values()) == len(expected) == 7 * ESCALATIONS
+    assert sum(sent_by.values()) == len(expected) == 7 * ESCALATIONS + 1  # + pattern.detected
     assert all(sent_by[slot] > 0 for slot in (1, 2)), sent_by  # both processes did work
     counts, rows = outbox_state(db_url)
     assert counts == {"sent": len(expected)}
     assert all(r.attempts == 1 for r in rows)
     sent_events, (checked, problem) = audit(db_url)
     assert sorted(sent_events) == sorted(expected)
-    assert problem is None and checked == ESCALATIONS + len(expected)
+    # Audit: one escalation.opened each, one notification.sent per message, one pattern.detected.
+    assert problem is None and checked == ESCALATIONS + len(expected) + 1
 
 
 def test_kill_9_mid_batch_loses_nothing_and_resends_with_the_same_key(

@@ -111,7 +111,7 @@ def deliveries_retry_command(
             record = uow.outbox.retry(message_id, moment)
             if record is not None:
                 uow.append_event(moment, desk.actor, "notification.requeued",
-                                 record.escalation_id, {"key": record.key})
+                                 record.escalation_id or None, {"key": record.key})
     if record is None:
         fail(f"no delivery #{message_id} waiting or dead-lettered")
     typer.echo(f"#{record.id} re-queued: {record.key}")
