@@ -27,3 +27,20 @@ def bug_ticket(
         "facts": {"category": "bug", "bug_confirmed": True, "needs_code_change": True,
                   "blocked": True, **facts},
     }
+
+
+def duplicate_groups(rows: list[dict[str, str]]) -> dict[str, str]:
+    """GitBugs fixture rows -> issue id -> its group's id (union-find over `duplicate_of`)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in rows:
+        for other in row["duplicate_of"].split():
+            parent[find(row["issue_id"])] = find(other)
+    return {row["issue_id"]: find(row["issue_id"]) for row in rows}

@@ -18,6 +18,7 @@ import pytest
 
 from escalation.adapters.similarity import engine
 from escalation.adapters.similarity.engine import Corpus, Settings, ticket_text
+from support import duplicate_groups
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -57,20 +58,9 @@ def gitbugs() -> tuple[list[str], list[str]]:
     """(texts, group per text): duplicates joined transitively over `duplicate_of`."""
     with (FIXTURES / "gitbugs_sample.csv").open(encoding="utf-8", newline="") as source:
         rows = list(csv.DictReader(source))
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for row in rows:
-        for other in row["duplicate_of"].split():
-            parent[find(row["issue_id"])] = find(other)
+    group = duplicate_groups(rows)
     texts = [ticket_text(row["summary"], row["description"]) for row in rows]
-    return texts, [find(row["issue_id"]) for row in rows]
+    return texts, [group[row["issue_id"]] for row in rows]
 
 
 def banking77() -> tuple[list[str], list[str]]:

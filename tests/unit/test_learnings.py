@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from escalation.domain.model import (
     Target,
     Ticket,
 )
+from support import duplicate_groups
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 RESOLVED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -277,21 +277,7 @@ def _gitbugs() -> list[dict[str, str]]:
         return list(csv.DictReader(source))
 
 
-def _groups(rows: Iterable[dict[str, str]]) -> dict[str, str]:
-    """Union-find over the duplicate labels: issue id -> its group's id."""
-    parent: dict[str, str] = {}
 
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for row in rows:
-        for other in row["duplicate_of"].split():
-            parent[find(row["issue_id"])] = find(other)
-    return {row["issue_id"]: find(row["issue_id"]) for row in rows}
 
 
 def _as_ticket(row: dict[str, str]) -> Ticket:
@@ -302,7 +288,7 @@ def _as_ticket(row: dict[str, str]) -> Ticket:
 
 def measure(threshold: float) -> Measured:
     rows = _gitbugs()
-    group = _groups(rows)
+    group = duplicate_groups(rows)
     learnings = {
         row["issue_id"]: learned(f"ESC-{row['issue_id']}", row["summary"], row["description"],
                                  area=row["project"], ticket_id=row["issue_id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -41,6 +41,7 @@ def patterns_command(
     pattern index and grouped together with the indexed tickets they resemble, whose
     escalations (fixed in code, resolved in support, severities) feed the signals.
     """
+    from escalation.domain.patterns import cluster_to_mapping  # noqa: PLC0415
     from escalation.patterns import find_patterns  # noqa: PLC0415 - loads the model
 
     with user_errors():
@@ -57,21 +58,8 @@ def patterns_command(
     if fmt is DataFormat.text:
         typer.echo(_text(clusters) if clusters else "no pattern: no two tickets look alike")
         return
-    sys.stdout.write(json.dumps({"clusters": [cluster_json(c) for c in clusters]},
+    sys.stdout.write(json.dumps({"clusters": [cluster_to_mapping(c) for c in clusters]},
                                 ensure_ascii=False, indent=2) + "\n")
-
-
-def cluster_json(cluster: Cluster) -> dict[str, Any]:
-    """The output contract of one cluster."""
-    return {
-        "id": cluster.id,
-        "ticket_ids": list(cluster.ticket_ids),
-        "distinct_customers": cluster.distinct_customers,
-        "label": cluster.label,
-        "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
-        "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
-        "signals": [s.value for s in cluster.signals],
-    }
 
 
 def _text(clusters: list[Cluster]) -> str:

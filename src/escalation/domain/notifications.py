@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.domain.errors import PolicyError
 from escalation.domain.model import Escalation, FollowupClock, Severity, Target
-from escalation.domain.patterns import Cluster
+from escalation.domain.patterns import Cluster, cluster_to_mapping
 
 if TYPE_CHECKING:
     from escalation.domain.calendar import BusinessCalendar
@@ -223,15 +223,7 @@ def pattern_messages(
     """
     escalation = escalation_id or ""
     payload: dict[str, Any] = {
-        "pattern": {
-            "id": cluster.id,
-            "ticket_ids": list(cluster.ticket_ids),
-            "distinct_customers": cluster.distinct_customers,
-            "label": cluster.label,
-            "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
-            "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
-            "signals": [signal.value for signal in cluster.signals],
-        },
+        "pattern": cluster_to_mapping(cluster),
         "threshold": threshold,
     }
     out = []

@@ -193,6 +193,19 @@ def build_cluster(cluster_id: str, members: Sequence[IndexedTicket],
     )
 
 
+def cluster_to_mapping(cluster: Cluster) -> dict[str, object]:
+    """The output contract of one cluster (`escalate patterns`, the pattern.detected payload)."""
+    return {
+        "id": cluster.id,
+        "ticket_ids": list(cluster.ticket_ids),
+        "distinct_customers": cluster.distinct_customers,
+        "label": cluster.label,
+        "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
+        "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
+        "signals": [s.value for s in cluster.signals],
+    }
+
+
 def evidence_for(
     ticket_id: str,
     customer: str | None,

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from escalation.domain.learnings import text_terms_counted
 
-DIMENSIONS = 1024
+DIMENSIONS = 512
 _GRAM = 4
 
 
@@ -73,9 +73,12 @@ class DocumentFrequencies:
         return math.log((1.0 + self.documents) / (1.0 + self.df.get(feature, 0))) + 1.0
 
 
-def sketch(bags: Sequence[Counter[str]], df: DocumentFrequencies) -> npt.NDArray[np.float32]:
-    """Unit TF-IDF sketches, one row per bag (an empty bag gives a zero row)."""
-    out = np.zeros((len(bags), DIMENSIONS), dtype=np.float32)
+def sketch(bags: Sequence[Counter[str]], df: DocumentFrequencies,
+           out: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.float32]:
+    """Unit TF-IDF sketches, one row per bag (an empty bag gives a zero row); written into
+    `out` (shape (len(bags), DIMENSIONS), zeros) when given, to spare a copy."""
+    if out is None:
+        out = np.zeros((len(bags), DIMENSIONS), dtype=np.float32)
     for row, bag in enumerate(bags):
         vector = out[row]
         for feature, weight in bag.items():
