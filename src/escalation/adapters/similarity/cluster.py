@@ -2,7 +2,7 @@
 
 Exact average-link clustering needs every pairwise similarity (50,000 tickets: 1.25 billion
 pairs). We keep only each ticket's `k` most similar tickets (`nearest`, a blocked matrix
-product), then merge clusters greedily, most similar pair first, where the similarity of two
+product, or the faster `engine.neighbours`), then merge clusters greedily, most similar pair first, where the similarity of two
 clusters is the mean over all pairs between them and the pairs the graph does not hold count as
 unrelated (0). (Ignoring them instead, as connectivity-constrained average linkage does, chains
 large groups together: on banking77 it merged nearly everything.) Merging stops when no pair of
@@ -27,7 +27,8 @@ def nearest(vectors: Matrix, k: int, block: int = 1024,
     """For each row of `vectors`, the `k` most similar rows of `others` (default: itself).
 
     Returns (indexes, similarities), each of shape (n, k), best first. A row is never its own
-    neighbour when `others` is `vectors`.
+    neighbour when `others` is `vectors`. Exhaustive: `engine.neighbours` is the fast way for
+    tens of thousands of rows.
     """
     pool = vectors if others is None else others
     n, m = len(vectors), len(pool)

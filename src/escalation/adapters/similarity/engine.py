@@ -12,8 +12,8 @@ clusters' average similarity reaches `Settings.threshold`.
 
 Clustering (`cluster`): exact average link (scipy) up to `Settings.exact_limit` tickets; above
 it, average link over the k-nearest-neighbour graph (`cluster.average_link`), where the pairs
-the graph does not hold count as unrelated; the neighbours are found in a 128-dimension
-principal-component projection and re-scored with the full vectors (`neighbours`). Matching
+the graph does not hold count as unrelated; the neighbours are found by an inverted-file
+search (k-means cells over a 128-dimension principal-component projection, `neighbours`). Matching
 (`Corpus.match`): a new ticket against everything in the corpus, one matrix-vector product.
 """
 
@@ -218,26 +218,60 @@ def cluster(vectors: Matrix, settings: Settings = DEFAULT_SETTINGS) -> npt.NDArr
 
 
 _PROJECTED = 128  # dimensions of the candidate search
-_CANDIDATES = 2  # candidates per wanted neighbour, re-scored exactly
+_PROBES = 8  # cells each ticket is compared with
 
 
 def neighbours(vectors: Matrix, k: int) -> tuple[npt.NDArray[np.int64], Matrix]:
-    """Each ticket's `k` most similar tickets, fast: candidates are found in a 128-dimension
-    principal-component projection (2k per ticket), then scored with the full vectors."""
+    """Each ticket's `k` most similar tickets (-1 where there are fewer candidates), fast.
+
+    An inverted-file search: the vectors are projected on their 128 principal components,
+    k-means puts them in about sqrt(n) cells, and each ticket is compared, with its full
+    vector, only with the tickets of its cell and of the cells nearest to it (`_PROBES` in all).
+    Similar tickets share a cell or lie in neighbouring ones; the rare neighbour elsewhere is
+    missed, which only leaves that pair out of the graph.
+    """
     n = len(vectors)
     rng = np.random.default_rng(0)
     sample = vectors[rng.choice(n, size=min(n, 4000), replace=False)]
     _u, _s, basis = np.linalg.svd(sample, full_matrices=False)
     projected = np.ascontiguousarray(vectors @ basis[:_PROJECTED].T, dtype=np.float32)
-    candidates, _ = graph.nearest(projected, min(n - 1, _CANDIDATES * k))
-    idx = np.zeros((n, min(k, n - 1)), dtype=np.int64)
-    sims = np.zeros(idx.shape, dtype=np.float32)
-    for start in range(0, n, 2048):
-        rows = candidates[start:start + 2048]
-        exact = np.einsum("ij,ikj->ik", vectors[start:start + 2048], vectors[rows])
-        best = np.argsort(-exact, axis=1)[:, :idx.shape[1]]
-        idx[start:start + 2048] = np.take_along_axis(rows, best, axis=1)
-        sims[start:start + 2048] = np.take_along_axis(exact, best, axis=1)
+    cells = max(1, int(np.sqrt(n)))
+    centroids = projected[rng.choice(n, size=cells, replace=False)].copy()
+    for _ in range(8):  # k-means (Lloyd), enough to make compact cells
+        assign = np.argmax(projected @ centroids.T, axis=1)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, assign, projected)
+        counts = np.bincount(assign, minlength=cells)[:, None]
+        moved = counts[:, 0] > 0
+        centroids[moved] = sums[moved] / counts[moved]
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    probes = min(_PROBES, cells)
+    home = np.argmax(projected @ centroids.T, axis=1)
+    members = [np.flatnonzero(home == c) for c in range(cells)]
+    # The tickets of a cell are compared with those of the cell and its nearest cells.
+    nearby = np.argsort(-(centroids @ centroids.T), axis=1)[:, :probes]
+    width = min(k, n - 1)
+    idx = np.full((n, width), -1, dtype=np.int64)
+    sims = np.zeros((n, width), dtype=np.float32)
+    lists = {tuple(nearby[c].tolist()): members[c].tolist() for c in range(cells)
+             if len(members[c])}
+    for probe, rows_list in lists.items():
+        pool = np.concatenate([members[c] for c in probe])
+        rows = np.asarray(rows_list)
+        part = vectors[rows] @ vectors[pool].T
+        part[pool[None, :] == rows[:, None]] = -np.inf
+        take = min(width, len(pool))
+        if take <= 0:
+            continue
+        top = np.argpartition(-part, take - 1, axis=1)[:, :take] if take < len(pool) \
+            else np.tile(np.arange(len(pool)), (len(rows), 1))
+        top_sims = np.take_along_axis(part, top, axis=1)
+        order = np.argsort(-top_sims, axis=1)
+        found = np.take_along_axis(top_sims, order, axis=1)
+        chosen = pool[np.take_along_axis(top, order, axis=1)]
+        chosen[~np.isfinite(found)] = -1
+        idx[rows, :take] = chosen
+        sims[rows, :take] = np.where(np.isfinite(found), found, 0.0)
     return idx, sims
 
 
