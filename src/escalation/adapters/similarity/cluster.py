@@ -2,13 +2,14 @@
 
 Exact average-link clustering needs every pairwise similarity (50,000 tickets: 1.25 billion
 pairs). We keep only each ticket's `k` most similar tickets (`nearest`, a blocked matrix
-product, or the faster `engine.neighbours`), then merge clusters greedily, most similar pair first, where the similarity of two
-clusters is the mean over all pairs between them and the pairs the graph does not hold count as
-unrelated (0). (Ignoring them instead, as connectivity-constrained average linkage does, chains
-large groups together: on banking77 it merged nearly everything.) Merging stops when no pair of
-clusters is at least `threshold` similar. Only pairs above the threshold ever enter the heap:
-merging two clusters averages their similarities to a third, so a pair below the threshold can
-only rise above it through a pair that was already above it.
+product, or the faster `engine.neighbours`), then merge clusters greedily, most similar pair
+first. The similarity of two clusters is the mean over all pairs between them, and the pairs
+the graph does not hold count as unrelated (0). (Ignoring them instead, as
+connectivity-constrained average linkage does, chains large groups together: on banking77 it
+merged nearly everything.) Merging stops when no pair of clusters is at least `threshold`
+similar. Only pairs above the threshold ever enter the heap: merging two clusters averages
+their similarities to a third, so a pair below the threshold can only rise above it through a
+pair that was already above it.
 """
 
 from __future__ import annotations
