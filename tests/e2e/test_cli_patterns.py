@@ -202,3 +202,15 @@ def test_open_notes_a_similar_open_escalation_and_link_if_match_links_instead(
     assert other.returncode == 0, other.stderr
     assert other.stdout.strip() == "ESC-3"
     assert "resembles" not in other.stderr and "linked" not in other.stderr
+
+
+@pytest.mark.slow
+def test_the_shipped_pattern_example_groups_by_issue_in_both_languages() -> None:
+    example = Path(__file__).parents[2] / "examples" / "patterns" / "tickets.json"
+    clusters = json.loads(ok("patterns", str(example)))["clusters"]
+    groups = [(c["ticket_ids"], c["signals"]) for c in clusters]
+    assert groups == [
+        (["ZD-2101", "ZD-2107", "ZD-2115"], ["three_plus_customers"]),  # late webhooks
+        (["ZD-2124", "ZD-2131"], []),  # CSV export 500
+        (["ZD-2140", "ZD-2146"], []),  # the report export, in Chinese
+    ]  # and the how-to question (ZD-2120) stays alone
