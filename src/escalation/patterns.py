@@ -161,7 +161,14 @@ class PatternIndex:
         threshold = self.settings.threshold
         row = self.row_of[ticket_id]
         best_cluster, best_avg = None, threshold
-        for cluster_id, rows in self.members.items():
+        # A cluster whose average reaches the threshold has a member that does: only the
+        # clusters of the closest tickets need their average computed.
+        close = np.flatnonzero(sims >= threshold) if len(sims) else np.zeros(0, dtype=np.int64)
+        if len(close) > MATCH_LIMIT:
+            close = close[np.argpartition(-sims[close], MATCH_LIMIT - 1)[:MATCH_LIMIT]]
+        candidates = {self.cluster_of[int(r)] for r in close} - {None}
+        for cluster_id in sorted(c for c in candidates if c is not None):
+            rows = self.members.get(cluster_id, [])
             if not rows:
                 continue
             avg = float(sims[rows].mean())
