@@ -214,3 +214,17 @@ def test_the_shipped_pattern_example_groups_by_issue_in_both_languages() -> None
         (["ZD-2124", "ZD-2131"], []),  # CSV export 500
         (["ZD-2140", "ZD-2146"], []),  # the report export, in Chinese
     ]  # and the how-to question (ZD-2120) stays alone
+
+
+@pytest.mark.slow
+def test_db_may_follow_the_command_as_the_issue_writes_it(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'desk.db'}"
+    ok("patterns", write(tmp_path, "batch.json", EXPORT_500), "--db", db)
+    out = json.loads(ok("assess", write(tmp_path, "fourth.json", FOURTH), "--db", db,
+                        "--now", "2026-11-26T10:00:00Z"))
+    reasons = {r["code"]: r["text"] for r in out["reasons"]}
+    assert reasons["pattern.three_plus_customers"].endswith("ZD-101, ZD-102, ZD-103, ZD-104")
+    # Without the store nothing is derived: the count came from the index.
+    alone = json.loads(ok("assess", write(tmp_path, "alone.json", FOURTH),
+                          "--now", "2026-11-26T10:00:00Z"))
+    assert "pattern.three_plus_customers" not in {r["code"] for r in alone["reasons"]}

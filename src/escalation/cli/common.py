@@ -238,5 +238,15 @@ NowOption = Annotated[str | None, typer.Option(
 SkipOption = Annotated[bool, typer.Option(
     "--skip-invalid", help="In a list, skip invalid tickets (each reported on stderr).",
 )]
+# The global --db, also accepted after the command (`escalate patterns FILE --db URL`).
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL (same as the global --db / ESCALATION_DB).",
+)]
+
+
+def use_db(db: str | None) -> None:
+    """A --db given after the command wins over the global one."""
+    if db is not None:
+        state.db = db
 
 

@@ -10,6 +10,7 @@ import typer
 
 from escalation.cli.common import (
     DataFormat,
+    DbOption,
     NowOption,
     SkipOption,
     app,
@@ -18,6 +19,7 @@ from escalation.cli.common import (
     open_desk,
     read_tickets,
     state,
+    use_db,
     user_errors,
 )
 
@@ -31,6 +33,7 @@ def patterns_command(
     now: NowOption = None,
     fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.json,
     skip_invalid: SkipOption = False,
+    db: DbOption = None,
 ) -> None:
     """Group tickets that describe the same issue; name each group's pattern signals.
 
@@ -44,6 +47,7 @@ def patterns_command(
     from escalation.domain.patterns import cluster_to_mapping  # noqa: PLC0415
     from escalation.patterns import find_patterns  # noqa: PLC0415 - loads the model
 
+    use_db(db)
     with user_errors():
         policy = current_policy()
         moment = now_from(now)

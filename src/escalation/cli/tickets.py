@@ -14,6 +14,7 @@ from escalation.cli.common import (
     EXIT_FINDINGS,
     BriefFormat,
     DataFormat,
+    DbOption,
     Lang,
     NowOption,
     SkipOption,
@@ -27,6 +28,7 @@ from escalation.cli.common import (
     read_text,
     read_tickets,
     state,
+    use_db,
     user_errors,
 )
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
@@ -43,6 +45,7 @@ def assess_command(
     now: NowOption = None,
     fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.json,
     skip_invalid: SkipOption = False,
+    db: DbOption = None,
 ) -> None:
     """Decide: escalate or handle in support, to which target, at which severity, and why.
 
@@ -52,6 +55,7 @@ def assess_command(
     """
     from escalation.services import assess_many, batch_mode  # noqa: PLC0415 - light start-up
 
+    use_db(db)
     with user_errors(), batch_mode():
         policy = current_policy()
         moment = now_from(now)
