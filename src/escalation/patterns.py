@@ -38,6 +38,7 @@ from escalation.domain.patterns import (
     PatternEvidence,
     PatternMatch,
     build_cluster,
+    customer_key,
     distinct_customers,
     evidence_for,
 )
@@ -116,7 +117,7 @@ class PatternIndex:
         row = len(self.ticket_ids)
         self.ticket_ids.append(ticket_id)
         self.row_of[ticket_id] = row
-        self.customers.append(f"customer:{customer}" if customer else f"ticket:{ticket_id}")
+        self.customers.append(customer_key(customer, ticket_id))
         self.cluster_of.append(None)
         self._move(row, cluster_id)
 

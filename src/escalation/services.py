@@ -51,6 +51,7 @@ from escalation.domain.notifications import (
     release_at,
     reminder_messages,
 )
+from escalation.domain.patterns import customer_key
 from escalation.domain.policy import Policy
 
 if TYPE_CHECKING:
@@ -190,9 +191,8 @@ class Desk:
         best: dict[str, float] = {}
         with self.store.unit_of_work(read_only=True) as uow:
             for match in self.patterns.matches(uow, ticket):
-                esc = match.ticket.escalation_id
-                status = match.ticket.status
-                if esc and status is not None and status.is_active:
+                esc = match.ticket.active_escalation
+                if esc:
                     best[esc] = max(best.get(esc, 0.0), match.score)
         return sorted(best.items(), key=lambda kv: -kv[1])
 
@@ -225,8 +225,7 @@ class Desk:
                 continue
             cluster = item.detected
             known = uow.patterns.indexed(cluster.ticket_ids)
-            active = [k.escalation_id for k in known.values()
-                      if k.escalation_id and k.status is not None and k.status.is_active]
+            active = [esc for esc in (k.active_escalation for k in known.values()) if esc]
             if self.policy.notifications.channels:
                 uow.outbox.enqueue(detected_messages(cluster, self.policy, now,
                                                      active[0] if active else None),
@@ -318,7 +317,7 @@ class Desk:
             ticket = uow.get_ticket(ticket_id)
             customer = ticket.customer if ticket else None
             key = (customer.id or customer.name) if customer else None
-            seen.add(f"customer:{key}" if key else f"ticket:{ticket_id}")
+            seen.add(customer_key(key, ticket_id))
         return len(seen)
 
     # -- the life of an escalation ----------------------------------------------------------

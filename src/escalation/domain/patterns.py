@@ -59,8 +59,15 @@ class IndexedTicket:
 
     @property
     def customer_key(self) -> str:
-        """Distinct-customer key: the customer, or the ticket itself when no customer is known."""
-        return f"customer:{self.customer}" if self.customer else f"ticket:{self.ticket_id}"
+        """Distinct-customer key (see `customer_key`)."""
+        return customer_key(self.customer, self.ticket_id)
+
+    @property
+    def active_escalation(self) -> str | None:
+        """The escalation it belongs to, while that escalation is still active."""
+        if self.escalation_id and self.status is not None and self.status.is_active:
+            return self.escalation_id
+        return None
 
     @property
     def fixed_in_code(self) -> bool:
@@ -74,6 +81,12 @@ class IndexedTicket:
             return True
         return self.deescalation_reason in (DeEscalationReason.ROOT_CAUSE_SUPPORT,
                                             DeEscalationReason.WORKAROUND_FOUND)
+
+
+def customer_key(customer: str | None, ticket_id: str) -> str:
+    """Who reported a ticket, for counting distinct customers: the customer (id or name), or
+    the ticket itself when no customer is known (so unknown customers never merge)."""
+    return f"customer:{customer}" if customer else f"ticket:{ticket_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,12 +245,8 @@ def evidence_for(
                                            or arrived > fixed_at):
             fixed_before = match.ticket
             break
-    escalations = []
-    for match in others:
-        esc = match.ticket.escalation_id
-        if esc and match.ticket.status is not None and match.ticket.status.is_active \
-                and esc not in escalations:
-            escalations.append(esc)
+    escalations = list(dict.fromkeys(
+        esc for esc in (m.ticket.active_escalation for m in others) if esc))
     return PatternEvidence(
         matches=tuple(others),
         customers_affected=count if count > 1 else None,

@@ -284,11 +284,16 @@ def pattern_customers(pattern: Mapping[str, Any]) -> str:
     return f"{count} customer{'s' if count != 1 else ''}"
 
 
+def _strings(raw: object) -> list[str]:
+    """A payload list as strings ([] when it is not a list)."""
+    if isinstance(raw, Sequence) and not isinstance(raw, str):
+        return [str(item) for item in raw]
+    return []
+
+
 def pattern_tickets(pattern: Mapping[str, Any], limit: int = PATTERN_TICKETS_SHOWN) -> str:
     """"ZD-1, ZD-2, … and 4 more": the first `limit` ticket ids of the group."""
-    raw = pattern.get("ticket_ids")
-    ids = [str(t) for t in raw] if isinstance(raw, Sequence) and not isinstance(
-        raw, str) else []
+    ids = _strings(pattern.get("ticket_ids"))
     shown = ", ".join(ids[:limit])
     rest = len(ids) - limit
     return shown + (f" and {rest} more" if rest > 0 else "")
@@ -296,10 +301,8 @@ def pattern_tickets(pattern: Mapping[str, Any], limit: int = PATTERN_TICKETS_SHO
 
 def pattern_signals(pattern: Mapping[str, Any]) -> list[str]:
     """The group's signals as words ("recurring after a fix", …), in their order."""
-    raw = pattern.get("signals")
-    codes = [str(s) for s in raw] if isinstance(raw, Sequence) and not isinstance(
-        raw, str) else []
-    return [_SIGNAL_TEXT.get(code, code.replace("_", " ")) for code in codes]
+    return [_SIGNAL_TEXT.get(code, code.replace("_", " "))
+            for code in _strings(pattern.get("signals"))]
 
 
 def pattern_facts(pattern: Mapping[str, Any]) -> list[tuple[str, str]]:
