@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -203,6 +203,25 @@ class PatternIndex:
         ids = [self.ticket_ids[r] for r in self.members.get(cluster_id, [])]
         known = uow.patterns.indexed(ids)
         return build_cluster(cluster_id, [known[i] for i in ids], pattern_customers)
+
+    def stored_clusters(self, uow: UnitOfWork, pattern_customers: int
+                        ) -> list[tuple[Cluster, list[IndexedTicket]]]:
+        """Every stored cluster of two or more tickets with its members, most customers
+        first (then the most recently seen)."""
+        with self._lock:
+            self.refresh(uow)
+            ids = {c: [self.ticket_ids[r] for r in rows]
+                   for c, rows in self.members.items() if len(rows) >= 2}
+        known = uow.patterns.indexed([t for members in ids.values() for t in members])
+        found = []
+        for cluster_id, members in ids.items():
+            tickets = [known[t] for t in members if t in known]
+            if len(tickets) >= 2:
+                found.append((build_cluster(cluster_id, tickets, pattern_customers), tickets))
+        epoch = datetime.min.replace(tzinfo=UTC)
+        found.sort(key=lambda c: (-c[0].distinct_customers, -len(c[0].ticket_ids),
+                                  -(c[0].last_seen or epoch).timestamp()))
+        return found
 
     # -- matching -----------------------------------------------------------------------
 

@@ -51,11 +51,17 @@ from escalation.domain.notifications import (
     release_at,
     reminder_messages,
 )
-from escalation.domain.patterns import customer_key
+from escalation.domain.patterns import Cluster, IndexedTicket, customer_key
 from escalation.domain.policy import Policy
 
 if TYPE_CHECKING:
-    from escalation.adapters.db.store import FollowUpRecord, FollowupRow, Store, UnitOfWork
+    from escalation.adapters.db.store import (
+        EscalationQuery,
+        FollowUpRecord,
+        FollowupRow,
+        Store,
+        UnitOfWork,
+    )
     from escalation.patterns import Indexed, PatternIndex
 
 
@@ -184,6 +190,23 @@ class Desk:
                        history=match_learnings(ticket, learnings), patterns=found)
                 for ticket, found in zip(tickets, evidence, strict=True)
             ]
+
+    def stored_patterns(
+        self, visible: Callable[[Escalation], bool] = lambda _e: True,
+    ) -> list[tuple[Cluster, list[IndexedTicket]]]:
+        """The clusters the pattern index holds, most customers first, with their members.
+
+        A cluster any of whose tickets belongs to an escalation `visible` rejects is left out
+        whole (a security escalation's tickets and patterns exist only for who may see it).
+        """
+        with self.store.unit_of_work(read_only=True) as uow:
+            clusters = self.patterns.stored_clusters(uow, self.policy.thresholds.pattern_customers)
+            wanted = {t.escalation_id for _c, members in clusters for t in members
+                      if t.escalation_id}
+            escalations = uow.get_escalations(wanted)
+        return [(c, members) for c, members in clusters
+                if all(visible(escalations[t.escalation_id]) for t in members
+                       if t.escalation_id in escalations)]
 
     def matching_escalations(self, raw: Mapping[str, Any]) -> list[tuple[str, float]]:
         """Active escalations whose tickets resemble this one: (escalation id, best score)."""
@@ -542,6 +565,16 @@ class Desk:
                             lambda b, a: {"from": b.status.value, "reason": reason.strip()})
 
     # -- reading ------------------------------------------------------------------------------
+
+    def get(self, escalation_id: str) -> Escalation:
+        """One escalation as stored (LookupError when there is none)."""
+        with self.store.unit_of_work(read_only=True) as uow:
+            return uow.get_escalation(escalation_id)
+
+    def queue(self, query: EscalationQuery) -> tuple[list[Escalation], int]:
+        """One page of the escalations the query selects, most urgent first, and the total."""
+        with self.store.unit_of_work(read_only=True) as uow:
+            return uow.query_escalations(query)
 
     def followups(self, now: datetime, *, include_upcoming: bool = False) -> list[FollowupView]:
         """Follow-ups owed across active escalations, most urgent first."""

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,10 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    String,
+    and_,
     case,
+    cast,
     create_engine,
     delete,
     event,
@@ -40,6 +43,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -64,6 +68,7 @@ from escalation.adapters.db.tables import (
     learnings,
     tickets,
 )
+from escalation.adapters.db.tokens import TokenRows
 from escalation.domain.audit import AuditEvent, next_event
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
 from escalation.domain.learnings import Learning
@@ -218,7 +223,7 @@ def _engine(url: URL) -> Engine:
 
 # The newest migration in migrations/versions. Kept here so opening a store needs no Alembic
 # import (a third of a second per command); a test checks it equals Alembic's own head.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 def _alembic_config() -> Config:
@@ -238,6 +243,39 @@ def head_revision() -> str:
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS}")
     return head
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationQuery:
+    """Which escalations a queue shows: every filter is optional (empty means any)."""
+
+    statuses: tuple[Status, ...] = ()
+    targets: tuple[Target, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    owner: str | None = None
+    overdue_at: datetime | None = None  # only those with a follow-up overdue at this moment
+    hide_security: bool = False  # leave out security escalations (target or also notified)
+    limit: int = 50
+    offset: int = 0
+
+
+def _query_filter(query: EscalationQuery) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [true()]
+    if query.statuses:
+        conditions.append(escalations.c.status.in_([s.value for s in query.statuses]))
+    if query.targets:
+        conditions.append(escalations.c.target.in_([t.value for t in query.targets]))
+    if query.severities:
+        conditions.append(escalations.c.severity.in_([s.value for s in query.severities]))
+    if query.owner is not None:
+        conditions.append(escalations.c.owner == query.owner)
+    if query.overdue_at is not None:
+        conditions.append((escalations.c.internal_overdue_at <= query.overdue_at)
+                          | (escalations.c.customer_overdue_at <= query.overdue_at))
+    if query.hide_security:
+        conditions.append(escalations.c.target != Target.SECURITY.value)
+        conditions.append(~cast(escalations.c.also_notify, String).contains('"security"'))
+    return and_(*conditions)
 
 
 # --- the store --------------------------------------------------------------------------------
@@ -286,6 +324,10 @@ class Store:
                 row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
                 return str(row[0]) if row else None
 
+    def ensure_schema(self) -> None:
+        """Migrate the database to the current schema if it is behind (once per process)."""
+        self._ensure_schema()
+
     def _ensure_schema(self) -> None:
         if self._ready:
             return
@@ -331,6 +373,11 @@ class UnitOfWork:
     def patterns(self) -> PatternIndexRows:
         """The pattern index, in this same transaction."""
         return PatternIndexRows(self._conn, public_id)
+
+    @property
+    def tokens(self) -> TokenRows:
+        """API tokens, in this same transaction."""
+        return TokenRows(self._conn)
 
     def _writing(self) -> None:
         if self._read_only:
@@ -476,6 +523,31 @@ class UnitOfWork:
         if statuses is None:
             return self._load(None)
         return self._load(escalations.c.status.in_([s.value for s in statuses]))
+
+    def query_escalations(self, query: EscalationQuery) -> tuple[list[Escalation], int]:
+        """One page of the escalations `query` selects, most urgent first, and how many match.
+
+        Most urgent: critical before high before medium, then the soonest follow-up due, then
+        the oldest. Filtering, ordering and paging all happen in the database, so a page of a
+        queue of 10,000 costs one indexed query, not loading the queue.
+        """
+        where = _query_filter(query)
+        total = self._conn.execute(
+            select(func.count()).select_from(escalations).where(where)).scalar_one()
+        rank = case({"critical": 0, "high": 1, "medium": 2}, value=escalations.c.severity,
+                    else_=3)
+        far = datetime(9999, 1, 1, tzinfo=UTC)
+        internal = func.coalesce(escalations.c.internal_due_at, far)
+        customer = func.coalesce(escalations.c.customer_due_at, far)
+        next_due = case((internal < customer, internal), else_=customer)
+        numbers = [n for (n,) in self._conn.execute(
+            select(escalations.c.number).where(where)
+            .order_by(rank, next_due, escalations.c.number)
+            .limit(query.limit).offset(query.offset))]
+        if not numbers:
+            return [], int(total)
+        loaded = {e.id: e for e in self._load(escalations.c.number.in_(numbers))}
+        return [loaded[public_id(n)] for n in numbers], int(total)
 
     def get_escalations(self, escalation_ids: Iterable[str]) -> dict[str, Escalation]:
         """Many escalations in one query, by id (unknown ids are left out)."""
@@ -736,6 +808,14 @@ class UnitOfWork:
             for r in result:
                 yield AuditEvent(r.seq, r.at, r.actor, r.action, r.escalation_id,
                                  json.loads(r.details), r.prev_hash, r.hash)
+
+    def first_event_times(self, action: str) -> dict[str, datetime]:
+        """When each escalation first had an audit event of `action` (e.g. acknowledged)."""
+        rows = self._conn.execute(
+            select(audit_events.c.escalation_id, func.min(audit_events.c.at))
+            .where((audit_events.c.action == action) & audit_events.c.escalation_id.is_not(None))
+            .group_by(audit_events.c.escalation_id))
+        return {escalation_id: at for escalation_id, at in rows}
 
     def audit_head(self) -> tuple[int, str] | None:
         """The last event's (seq, hash) as recorded apart from the log; None when empty."""

@@ -128,6 +128,7 @@ escalations = Table(
     Column("version", Integer, nullable=False),  # optimistic concurrency
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_escalations_status", "status"),
+    Index("ix_escalations_status_severity", "status", "severity"),
     Index("ix_escalations_ticket_id", "ticket_id"),
     sqlite_autoincrement=True,  # never reuse an escalation number
 )
@@ -265,4 +266,22 @@ pattern_index = Table(
     Column("cluster_id", String(40), index=True),
     Column("indexed_at", UtcDateTime, nullable=False),
     sqlite_autoincrement=True,  # ids only grow: the index loads rows by id
+)
+
+# API and dashboard tokens: only a SHA-256 of the secret is kept (the secret is shown once).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),  # who acts: the audit trail's actor
+    Column("role", String(20), nullable=False),
+    Column("team", String(200)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(20), nullable=False),  # the secret's first characters, to tell apart
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("last_used_at", UtcDateTime),
+    Index("ix_api_tokens_name", "name"),
+    sqlite_autoincrement=True,  # a revoked token's id is never reused
 )

@@ -1,0 +1,1 @@
+"""The HTTP edge: JSON API under /api/v1 and the server-rendered dashboard (FastAPI)."""
