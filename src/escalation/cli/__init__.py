@@ -10,7 +10,9 @@ from escalation.cli import (  # noqa: F401 - registers the commands
     escalations,
     patterns,
     policy,
+    serve,
     tickets,
+    tokens,
 )
 from escalation.cli.common import app
 
