@@ -248,7 +248,9 @@ class Desk:
                 continue
             cluster = item.detected
             known = uow.patterns.indexed(cluster.ticket_ids)
-            active = [esc for esc in (k.active_escalation for k in known.values()) if esc]
+            # Each escalation once, in the order its tickets come (several may share one).
+            active = list(dict.fromkeys(
+                esc for esc in (k.active_escalation for k in known.values()) if esc))
             if self.policy.notifications.channels:
                 uow.outbox.enqueue(detected_messages(cluster, self.policy, now,
                                                      active[0] if active else None),
