@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 # Okabe-Ito based colours, each at least 3:1 against white (WCAG 1.4.11) and told apart by
@@ -34,6 +35,24 @@ DEFAULT_COLOUR = "#0072B2"
 
 _FONT_SIZE = 11
 _CHAR_WIDTH = 6.5  # average advance of an 11 px sans-serif character, for layout estimates
+
+
+def _units(text: str) -> int:
+    """Layout width of `text` in average characters: a Chinese character counts as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, units: int) -> str:
+    """`text` cut (with "…") to at most `units` layout characters."""
+    if _units(text) <= units:
+        return text
+    out, used = "", 1
+    for ch in text:
+        used += _units(ch)
+        if used > units:
+            break
+        out += ch
+    return out + "…"
 _LEGEND_ROW = 18
 _SWATCH = 10
 _TICK_TARGET = 4  # about this many intervals on the value axis
@@ -70,7 +89,7 @@ def stacked_bars(
     top_value = ticks[-1]
 
     legend, legend_rows = _legend([(name, colour) for name, _, colour in series], width)
-    left = max(32.0, max(len(_count(t)) for t in ticks) * _CHAR_WIDTH + 12)
+    left = max(32.0, max(_units(_count(t)) for t in ticks) * _CHAR_WIDTH + 12)
     plot_top = legend_rows * _LEGEND_ROW + _PAD + (_FONT_SIZE / 2 if legend_rows else 0)
     plot_bottom = height - 22
     plot_left, plot_right = left, width - _PAD
@@ -98,7 +117,7 @@ def stacked_bars(
     slot = plot_width / len(labels) if labels else plot_width
     bar_width = max(slot * 0.7, 1.0)
     # Show every `step`-th label when they would otherwise overlap.
-    widest = max((len(label) for label in labels), default=0) * _CHAR_WIDTH + 4
+    widest = max((_units(label) for label in labels), default=0) * _CHAR_WIDTH + 4
     step = max(1, math.ceil(widest / slot)) if labels else 1
     for i, label in enumerate(labels):
         x = plot_left + i * slot + (slot - bar_width) / 2
@@ -148,9 +167,9 @@ def horizontal_bars(
             raise ValueError(f"item {label!r} has value {value}: expected a finite number >= 0")
     texts = [_amount(value, unit) for _, value in items]
     label_width = min(
-        max((len(label) for label, _ in items), default=0) * _CHAR_WIDTH + 2 * _PAD, width * 0.4
+        max((_units(label) for label, _ in items), default=0) * _CHAR_WIDTH + 2 * _PAD, width * 0.4
     )
-    value_width = max((len(text) for text in texts), default=0) * _CHAR_WIDTH + 2 * _PAD
+    value_width = max((_units(text) for text in texts), default=0) * _CHAR_WIDTH + 2 * _PAD
     bar_space = width - label_width - value_width
     if bar_space < 20:
         raise ValueError(f"width {width} leaves no room for the bars: make it wider")
@@ -166,7 +185,7 @@ def horizontal_bars(
     for row, ((label, value), text) in enumerate(zip(items, texts, strict=True)):
         middle = _PAD + row * _ROW + _ROW / 2
         length = value / top_value * bar_space if top_value else 0.0
-        shown = label if len(label) <= fits else label[: fits - 1] + "…"
+        shown = _clip(label, fits)
         parts.append(
             f'<text class="chart-label" x="{_n(label_width - _PAD)}" y="{_n(middle)}" '
             f'text-anchor="end" dominant-baseline="middle" fill="currentColor">'
@@ -202,7 +221,7 @@ def _legend(entries: Sequence[tuple[str, str]], width: int) -> tuple[list[str], 
     parts = ['<g class="chart-legend">']
     x, row = float(_PAD), 0
     for name, colour in entries:
-        item_width = _SWATCH + 4 + len(name) * _CHAR_WIDTH + 14
+        item_width = _SWATCH + 4 + _units(name) * _CHAR_WIDTH + 14
         if x > _PAD and x + item_width > width - _PAD:
             x, row = float(_PAD), row + 1
         y = _PAD + row * _LEGEND_ROW
