@@ -16,6 +16,7 @@ history of those (fixed, resolved in support, severities) feeds the signals.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -51,6 +52,9 @@ if TYPE_CHECKING:
 MODEL = "all-MiniLM-L6-v2-onnx-int8"
 MATCH_LIMIT = 50
 _REREAD = 1000  # ids read again on every refresh (see PatternIndex.refresh)
+# Matching reuses a refresh this recent (seconds): tickets indexed by another process count
+# from then on; this process's own indexing is seen at once.
+READ_FRESHNESS = 1.0
 
 
 def text_of(ticket: Ticket) -> str:
@@ -89,29 +93,40 @@ class PatternIndex:
         self.members: dict[str, list[int]] = {}
         self.customers: list[str] = []  # customer key per row
         self._last_id = 0
+        self._refreshed = -1e9  # time.monotonic() of the last refresh
         self._lock = threading.RLock()
 
     # -- loading ------------------------------------------------------------------------
 
-    def refresh(self, uow: UnitOfWork) -> None:
-        """Load rows indexed since the last refresh (by this or another process)."""
+    def refresh(self, uow: UnitOfWork, *, max_age: float = 0.0) -> None:
+        """Load rows indexed since the last refresh (by this or another process).
+
+        Readers pass `max_age`: a refresh younger than that many seconds is good enough
+        (another process's ticket shows up to that much later); writers always refresh.
+        """
         with self._lock:
+            clock = time.monotonic()
+            if max_age and clock - self._refreshed < max_age:
+                return
             # Ids are handed out before commit (PostgreSQL sequences): a row committed late may
-            # sit below the highest id seen, so the last ids are read again (known ones skipped).
-            rows = uow.patterns.rows(max(0, self._last_id - _REREAD))
-            fresh = [r for r in rows if r.ticket_id not in self.row_of]
+            # sit below the highest id seen, so the last ids are looked at again: only their
+            # ids and clusters, the texts and vectors of the new ones alone.
+            heads = uow.patterns.heads(max(0, self._last_id - _REREAD))
+            unknown = [row_id for row_id, ticket_id, _c in heads if ticket_id not in self.row_of]
+            fresh = uow.patterns.rows_by_id(unknown) if unknown else []
             if fresh:
                 semantic = np.vstack([np.frombuffer(r.semantic, dtype=np.float16)
                                       .astype(np.float32) for r in fresh])
                 self.corpus.add([r.text for r in fresh], semantic=semantic)
                 for r in fresh:
                     self._append(r.ticket_id, r.customer_id, r.cluster_id)
-            for r in rows:
-                if r.ticket_id in self.row_of and r.cluster_id != self.cluster_of[
-                        self.row_of[r.ticket_id]]:
-                    self._move(self.row_of[r.ticket_id], r.cluster_id)
-            if rows:
-                self._last_id = max(r.id for r in rows)
+            for _row_id, ticket_id, cluster_id in heads:
+                row = self.row_of.get(ticket_id)
+                if row is not None and cluster_id != self.cluster_of[row]:
+                    self._move(row, cluster_id)
+            if heads:
+                self._last_id = max(row_id for row_id, _t, _c in heads)
+            self._refreshed = clock
 
     def _append(self, ticket_id: str, customer: str | None, cluster_id: str | None) -> None:
         row = len(self.ticket_ids)
@@ -209,7 +224,7 @@ class PatternIndex:
         """Every stored cluster of two or more tickets with its members, most customers
         first (then the most recently seen)."""
         with self._lock:
-            self.refresh(uow)
+            self.refresh(uow, max_age=READ_FRESHNESS)
             ids = {c: [self.ticket_ids[r] for r in rows]
                    for c, rows in self.members.items() if len(rows) >= 2}
         known = uow.patterns.indexed([t for members in ids.values() for t in members])
@@ -228,7 +243,7 @@ class PatternIndex:
     def matches(self, uow: UnitOfWork, ticket: Ticket) -> list[PatternMatch]:
         """Indexed tickets like this one (never itself), best first."""
         with self._lock:
-            self.refresh(uow)
+            self.refresh(uow, max_age=READ_FRESHNESS)
             if not len(self.corpus):
                 return []
             found = self.corpus.match(self.corpus.query(text_of(ticket)), MATCH_LIMIT + 1)

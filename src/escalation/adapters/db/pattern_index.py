@@ -37,6 +37,12 @@ class IndexRow:
     id: int = 0
 
 
+def _index_row(r: Any) -> IndexRow:
+    return IndexRow(ticket_id=r.ticket_id, customer_id=r.customer_id, created_at=r.created_at,
+                    subject=r.subject, product_area=r.product_area, text=r.text,
+                    semantic=bytes(r.semantic), model=r.model, cluster_id=r.cluster_id, id=r.id)
+
+
 class PatternIndexRows:
     """Reads and writes of `pattern_index`, inside the caller's transaction."""
 
@@ -66,10 +72,23 @@ class PatternIndexRows:
         result = self._conn.execute(
             select(pattern_index).where(pattern_index.c.id > after_id)
             .order_by(pattern_index.c.id))
-        return [IndexRow(ticket_id=r.ticket_id, customer_id=r.customer_id,
-                         created_at=r.created_at, subject=r.subject,
-                         product_area=r.product_area, text=r.text, semantic=bytes(r.semantic),
-                         model=r.model, cluster_id=r.cluster_id, id=r.id) for r in result]
+        return [_index_row(r) for r in result]
+
+    def heads(self, after_id: int = 0) -> list[tuple[int, str, str | None]]:
+        """(id, ticket id, cluster id) of every row with an id above `after_id`, in id order."""
+        return [(r.id, r.ticket_id, r.cluster_id) for r in self._conn.execute(
+            select(pattern_index.c.id, pattern_index.c.ticket_id, pattern_index.c.cluster_id)
+            .where(pattern_index.c.id > after_id).order_by(pattern_index.c.id))]
+
+    def rows_by_id(self, row_ids: Sequence[int]) -> list[IndexRow]:
+        """The rows with these ids, in id order."""
+        found: list[IndexRow] = []
+        for start in range(0, len(row_ids), 5000):  # SQLite limits bound parameters
+            chunk = list(row_ids[start:start + 5000])
+            found.extend(_index_row(r) for r in self._conn.execute(
+                select(pattern_index).where(pattern_index.c.id.in_(chunk))
+                .order_by(pattern_index.c.id)))
+        return sorted(found, key=lambda r: r.id)
 
     def changed_since(self, at: datetime) -> list[str]:
         """Tickets re-indexed at or after `at` (their text may have changed)."""
@@ -109,15 +128,19 @@ class PatternIndexRows:
                    pattern_index.c.created_at, pattern_index.c.subject,
                    pattern_index.c.product_area).where(pattern_index.c.ticket_id.in_(ids)))}
         # The escalation each ticket opened or was linked to (the latest one).
+        # The filter sits inside each branch so both use their ticket_id index (a filter on
+        # the union would scan every escalation on SQLite).
         owned = select(escalations.c.ticket_id.label("ticket_id"),
-                       escalations.c.number.label("number"))
+                       escalations.c.number.label("number")
+                       ).where(escalations.c.ticket_id.in_(ids))
         linked = select(escalation_tickets.c.ticket_id.label("ticket_id"),
-                        escalation_tickets.c.escalation_number.label("number"))
+                        escalation_tickets.c.escalation_number.label("number")
+                        ).where(escalation_tickets.c.ticket_id.in_(ids))
         pairs = owned.union_all(linked).subquery()
         esc_rows = self._conn.execute(
             select(pairs.c.ticket_id, escalations)
             .join(escalations, escalations.c.number == pairs.c.number)
-            .where(pairs.c.ticket_id.in_(ids)).order_by(escalations.c.number))
+            .order_by(escalations.c.number))
         by_ticket = {r.ticket_id: r for r in esc_rows}
         severities = {r.ticket_id: r.severity for r in self._conn.execute(
             select(assessments.c.ticket_id, assessments.c.severity)

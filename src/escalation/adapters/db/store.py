@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 from escalation.adapters.db.outbox import Outbox
 from escalation.adapters.db.pattern_index import PatternIndexRows
 from escalation.adapters.db.tables import (
+    NO_FOLLOWUP,
+    SEVERITY_RANK,
     assessments,
     audit_events,
     audit_head,
@@ -151,11 +153,19 @@ def public_id(number: int) -> str:
     return f"ESC-{number}"
 
 
+# Escalation numbers are a 32-bit INTEGER column on every database: larger ones cannot exist
+# (and would overflow the driver rather than simply not be found).
+_MAX_NUMBER = 2**31 - 1
+
+
 def _parse_number(escalation_id: str) -> int | None:
     value = escalation_id.strip()
     if value[:4].upper() == "ESC-":
         value = value[4:]
-    return int(value) if value.isascii() and value.isdigit() else None
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= _MAX_NUMBER else None
 
 
 def _number(escalation_id: str) -> int:
@@ -534,15 +544,10 @@ class UnitOfWork:
         where = _query_filter(query)
         total = self._conn.execute(
             select(func.count()).select_from(escalations).where(where)).scalar_one()
-        rank = case({"critical": 0, "high": 1, "medium": 2}, value=escalations.c.severity,
-                    else_=3)
-        far = datetime(9999, 1, 1, tzinfo=UTC)
-        internal = func.coalesce(escalations.c.internal_due_at, far)
-        customer = func.coalesce(escalations.c.customer_due_at, far)
-        next_due = case((internal < customer, internal), else_=customer)
         numbers = [n for (n,) in self._conn.execute(
             select(escalations.c.number).where(where)
-            .order_by(rank, next_due, escalations.c.number)
+            .order_by(escalations.c.severity_rank, escalations.c.next_due_at,
+                      escalations.c.number)
             .limit(query.limit).offset(query.offset))]
         if not numbers:
             return [], int(total)
@@ -857,6 +862,9 @@ def _escalation_values(escalation: Escalation) -> dict[str, Any]:
         "internal_overdue_at": internal.overdue_at if internal else None,
         "customer_due_at": customer_update.due_at if customer_update else None,
         "customer_overdue_at": customer_update.overdue_at if customer_update else None,
+        "severity_rank": SEVERITY_RANK[escalation.severity.value],
+        "next_due_at": min((c.due_at for c in (internal, customer_update) if c is not None),
+                           default=NO_FOLLOWUP),
         "last_internal_at": escalation.last_internal_at,
         "last_customer_at": escalation.last_customer_at,
         "resolution": escalation.resolution,

@@ -54,6 +54,12 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# The queue's order columns (see `escalations`): severity as a rank, and the far-future due
+# time of an escalation with no follow-up running (so it sorts last on every database).
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2}
+NO_FOLLOWUP = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def json_type() -> Any:
     """JSON everywhere, stored as JSONB on PostgreSQL."""
     return JSON().with_variant(JSONB(), "postgresql")
@@ -127,8 +133,12 @@ escalations = Table(
     Column("closed_at", UtcDateTime),
     Column("version", Integer, nullable=False),  # optimistic concurrency
     Column("updated_at", UtcDateTime, nullable=False),
+    # The queue's order, kept by the store on every write: severity (0 critical, 1 high,
+    # 2 medium), then the sooner of the two follow-ups due (NO_FOLLOWUP when none runs).
+    Column("severity_rank", Integer, nullable=False, server_default="2"),
+    Column("next_due_at", UtcDateTime, nullable=False, server_default="9999-01-01 00:00:00"),
     Index("ix_escalations_status", "status"),
-    Index("ix_escalations_status_severity", "status", "severity"),
+    Index("ix_escalations_queue", "severity_rank", "next_due_at", "number"),
     Index("ix_escalations_ticket_id", "ticket_id"),
     sqlite_autoincrement=True,  # never reuse an escalation number
 )
