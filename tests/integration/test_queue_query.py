@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support import T0, bug_ticket
 
 from escalation.adapters.db.store import EscalationQuery
 from escalation.domain.model import Severity, Status, Target
 from escalation.domain.policy import Policy
 from escalation.services import Desk
+from support import T0, bug_ticket
 
 
 @pytest.fixture

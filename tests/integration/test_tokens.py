@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support import T0
 
 from escalation.domain.access import Principal, Role
 from escalation.domain.errors import InputError
@@ -16,6 +15,7 @@ from escalation.tokens import (
     list_tokens,
     revoke_token,
 )
+from support import T0
 
 
 def test_secret_shown_once_and_stored_only_hashed(store):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from support import T0
 
 from escalation.domain.access import (
     AccessDeniedError,
@@ -19,6 +18,7 @@ from escalation.domain.access import (
 )
 from escalation.domain.lifecycle import Action
 from escalation.domain.model import Escalation, Severity, Status, Target
+from support import T0
 
 TEAMS = {"maya": "emea", "li": "apac", "omar": "emea"}
 
@@ -89,7 +89,7 @@ def test_may_act(principal, action, escalation, allowed):
 
 
 def test_refusal_names_the_role_and_the_rule():
-    with pytest.raises(AccessDeniedError, match="agent token may not close it.*owned by maya"):
+    with pytest.raises(AccessDeniedError, match=r"agent token may not close it.*owned by maya"):
         check_act(who(Role.AGENT, "li", "apac"), Action.CLOSE, esc(owner="maya"), TEAMS.get)
     with pytest.raises(AccessDeniedError, match="engineering acknowledges"):
         check_act(who(Role.ENGINEERING), Action.CLOSE, esc(), TEAMS.get)

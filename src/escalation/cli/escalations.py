@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -33,6 +33,7 @@ from escalation.domain.model import (
     Severity,
     Target,
 )
+from escalation.render.records import event_json, followup_json, view_json
 from escalation.services import EscalationView
 
 EscalationArg = Annotated[str, typer.Argument(metavar="ESC-ID", help="Escalation id, e.g. ESC-7.")]
@@ -55,54 +56,6 @@ def _status_text(s: FollowupStatus, zone: str | None) -> str:
     if s.delta.total_seconds() >= 0:
         return f"{s.kind.value:<8} {s.state.value:<8} due {due} (in {_span(s.delta)})"
     return f"{s.kind.value:<8} {s.state.value:<8} due {due} ({_span(s.delta)} ago)"
-
-
-def _status_json(s: FollowupStatus) -> dict[str, Any]:
-    return {
-        "escalation_id": s.escalation_id,
-        "kind": s.kind.value,
-        "state": s.state.value,
-        "due_at": s.due_at.isoformat(),
-        "overdue_at": s.overdue_at.isoformat(),
-        "minutes_until_due": round(s.delta.total_seconds() / 60),
-    }
-
-
-def escalation_json(e: Escalation) -> dict[str, Any]:
-    """The stored state of an escalation as JSON-ready data."""
-    return {
-        "id": e.id,
-        "ticket_id": e.ticket_id,
-        "status": e.status.value,
-        "severity": e.severity.value,
-        "target": e.target.value,
-        "also_notify": [t.value for t in e.also_notify],
-        "owner": e.owner,
-        "receiving_team": e.receiving_team.value,
-        "customer": e.customer.name or e.customer.id,
-        "customers_affected": e.customers_affected,
-        "summary": e.summary,
-        "opened_at": e.opened_at.isoformat(),
-        "next_internal_due": e.internal.due_at.isoformat() if e.internal else None,
-        "next_customer_update_due": (e.customer_update.due_at.isoformat()
-                                     if e.customer_update else None),
-        "checklist": sorted(item.value for item in e.checklist),
-        "resolution": e.resolution,
-        "learning": e.learning,
-        "fix_kind": e.fix_kind.value if e.fix_kind else None,
-        "deescalation_reason": e.deescalation_reason.value if e.deescalation_reason else None,
-        "deescalation_note": e.deescalation_note,
-        "version": e.version,
-    }
-
-
-def event_json(event: AuditEvent) -> dict[str, Any]:
-    """One audit event as JSON-ready data."""
-    return {
-        "seq": event.seq, "at": event.at.isoformat(), "actor": event.actor,
-        "action": event.action, "escalation_id": event.escalation_id,
-        "details": dict(event.details), "prev_hash": event.prev_hash, "hash": event.hash,
-    }
 
 
 def _event_text(event: AuditEvent) -> str:
@@ -192,28 +145,9 @@ def show_command(
         moment = now_from(now)
         view = open_desk().show(escalation_id, moment)
     if fmt is DataFormat.json:
-        sys.stdout.write(json.dumps(_view_json(view), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(view_json(view), ensure_ascii=False, indent=2) + "\n")
         return
     typer.echo(_view_text(view))
-
-
-def _view_json(view: EscalationView) -> dict[str, Any]:
-    from escalation.render import render_brief  # noqa: PLC0415
-
-    return {
-        "escalation": escalation_json(view.escalation),
-        "linked_tickets": list(view.linked_tickets),
-        "followups": [_status_json(s) for s in view.followups],
-        "closing_gaps": list(view.closing_gaps),
-        "brief": json.loads(render_brief(view.briefed.brief, "json", "en"))
-        if view.briefed else None,
-        "lint": [{"code": f.code, "level": f.level.value, "field": f.field,
-                  "message": f.message, "hint": f.hint}
-                 for f in (view.briefed.findings if view.briefed else ())],
-        "follow_up_log": [{"kind": r.kind.value, "at": r.at.isoformat(), "actor": r.actor,
-                           "note": r.note} for r in view.follow_up_log],
-        "timeline": [event_json(e) for e in view.events],
-    }
 
 
 def _view_text(view: EscalationView) -> str:
@@ -305,10 +239,7 @@ def followups_command(
     with user_errors():
         views = open_desk().followups(now_from(now), include_upcoming=all_clocks)
     if fmt is DataFormat.json:
-        payload = [{**_status_json(v.status), "severity": v.escalation.severity.value,
-                    "target": v.escalation.target.value, "owner": v.escalation.owner,
-                    "customer": v.escalation.customer, "summary": v.escalation.summary}
-                   for v in views]
+        payload = [followup_json(v) for v in views]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     if not views:

@@ -35,6 +35,7 @@ from escalation.domain.contract import assessment_to_mapping, ticket_from_mappin
 from escalation.domain.errors import InputError
 from escalation.domain.model import Assessment, Decision
 from escalation.domain.policy import Policy
+from escalation.render.records import lint_result_json
 
 if TYPE_CHECKING:
     from escalation.domain.lint import Finding
@@ -147,12 +148,7 @@ def lint_command(
         else:
             results, as_list = _lint_source(source, moment)
     if fmt is DataFormat.json:
-        payload = [
-            {"ticket_id": ticket_id, "findings": [
-                {"code": f.code, "level": f.level.value, "field": f.field,
-                 "message": f.message, "hint": f.hint} for f in findings]}
-            for ticket_id, findings in results
-        ]
+        payload = [lint_result_json(ticket_id, findings) for ticket_id, findings in results]
         sys.stdout.write(dump(payload if as_list else payload[0], as_list) + "\n")
     else:
         blocks = []

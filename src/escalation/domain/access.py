@@ -7,6 +7,7 @@ The rules, in one place for the API, the dashboard and every later interface:
 - An agent acts on escalations they own or that someone of their team owns; a receiving team
   (engineering, product, leadership) acts on the escalations sent to it; a lead acts on every
   escalation they can see; security on security escalations; admin on everything.
+- The whole audit trail is verified by lead, security, leadership and admin.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ _SECURITY_READERS = frozenset({Role.SECURITY, Role.ADMIN})
 _REVENUE_READERS = frozenset({Role.LEAD, Role.LEADERSHIP, Role.ADMIN})
 # Roles that may open escalations and index tickets (the support side, plus security).
 _OPENERS = frozenset({Role.AGENT, Role.LEAD, Role.SECURITY, Role.ADMIN})
+# Roles that may walk the whole audit chain.
+_AUDITORS = frozenset({Role.LEAD, Role.SECURITY, Role.LEADERSHIP, Role.ADMIN})
 # Receiving teams and the target each one receives.
 _RECEIVES: dict[Role, Target] = {
     Role.ENGINEERING: Target.ENGINEERING,
@@ -84,6 +87,11 @@ def sees_revenue(principal: Principal) -> bool:
 def may_open(principal: Principal) -> bool:
     """Whether the principal may open escalations, link tickets and index them for patterns."""
     return principal.role in _OPENERS
+
+
+def may_verify_audit(principal: Principal) -> bool:
+    """Whether the principal may check the whole audit trail (it spans every escalation)."""
+    return principal.role in _AUDITORS
 
 
 def may_manage_tokens(principal: Principal) -> bool:

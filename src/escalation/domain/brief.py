@@ -9,7 +9,7 @@ are formatted for the reader's locale and the customer's time zone.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Union
 
@@ -534,3 +534,72 @@ def _supporting(ticket: Ticket, assessment: Assessment, containment: str | None)
             {f"t{i}": Term("target", t.value) for i, t in enumerate(assessment.also_notify)},
         )}))
     return tuple(out)
+
+
+# What stands in for revenue figures a reader may not see (see escalation.domain.access).
+WITHHELD_REVENUE = N_("withheld (shown to lead, leadership and admin)")
+
+# Reason parameters that carry revenue figures (e.g. "at risk of churn (ARR {arr})").
+_REVENUE_PARAMS = frozenset({"arr"})
+
+
+def withhold_revenue(brief: Brief) -> Brief:
+    """The brief with every amount of money replaced by the withheld marker.
+
+    For readers who may not see revenue: `Money` values anywhere (inside phrases, lines,
+    attempts, reproduction) and revenue figures quoted in the reasons are withheld; everything
+    else is kept as it was.
+    """
+    return replace(
+        brief,
+        summary=_withheld(brief.summary),
+        severity=_withheld(brief.severity),
+        target=_withheld(brief.target),
+        impact=_withheld_lines(brief.impact),
+        description=_withheld(brief.description),
+        reproduction=None if brief.reproduction is None else replace(
+            brief.reproduction,
+            steps=tuple(_withheld(step) for step in brief.reproduction.steps),
+            expected=_withheld(brief.reproduction.expected),
+            actual=_withheld(brief.reproduction.actual),
+            environment=_withheld(brief.reproduction.environment),
+            extra=_withheld_lines(brief.reproduction.extra),
+        ),
+        tried=brief.tried if isinstance(brief.tried, Needed) else tuple(
+            Attempt(_withheld(a.action), _withheld(a.result)) for a in brief.tried),
+        communication=_withheld_lines(brief.communication),
+        asks=tuple(_withheld(ask) for ask in brief.asks),
+        deadline=_withheld(brief.deadline),
+        supporting=tuple(_withheld(item) for item in brief.supporting),
+        reasons=withhold_revenue_reasons(brief.reasons),
+    )
+
+
+def withhold_revenue_assessment(assessment: Assessment) -> Assessment:
+    """The assessment with its revenue evidence and quoted revenue figures withheld."""
+    impact = assessment.impact
+    revenue = replace(impact.revenue, evidence=WITHHELD_REVENUE)
+    return replace(assessment, impact=replace(impact, revenue=revenue),
+                   reasons=withhold_revenue_reasons(assessment.reasons))
+
+
+def withhold_revenue_reasons(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """The reasons with quoted revenue figures replaced by the withheld marker."""
+    return tuple(
+        replace(r, params={k: WITHHELD_REVENUE if k in _REVENUE_PARAMS else v
+                           for k, v in r.params.items()})
+        if _REVENUE_PARAMS & r.params.keys() else r
+        for r in reasons
+    )
+
+
+def _withheld(value: Value) -> Value:
+    if isinstance(value, Money):
+        return Phrase(WITHHELD_REVENUE)
+    if isinstance(value, Phrase) and value.params:
+        return Phrase(value.template, {k: _withheld(v) for k, v in value.params.items()})
+    return value
+
+
+def _withheld_lines(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+    return tuple(replace(line, value=_withheld(line.value)) for line in lines)

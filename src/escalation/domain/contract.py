@@ -145,6 +145,12 @@ def _text(data: Mapping[str, Any], key: str, prefix: str) -> str | None:
     return value if value.strip() else None
 
 
+_FIRST_YEAR, _LAST_YEAR = 1900, 2999
+# Larger contractual intervals or revenue are typos (and overflow date and money arithmetic).
+_MAX_HOURS = 8760.0  # a year
+_MAX_ARR = 1e15
+
+
 def _timestamp(value: Any, path: str) -> datetime | None:
     if value is None:
         return None
@@ -158,6 +164,10 @@ def _timestamp(value: Any, path: str) -> datetime | None:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise InputError(path, "an ISO-8601 timestamp with a zone, like 2026-11-26T10:00:00Z",
+                         value)
+    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+        # Far-off dates are typos, and calendar arithmetic on them overflows.
+        raise InputError(path, f"a timestamp between the years {_FIRST_YEAR} and {_LAST_YEAR}",
                          value)
     return parsed
 
@@ -241,11 +251,19 @@ def _customer(value: Any, path: str) -> Customer:
     update = _number(value.get("update_hours"), at + "update_hours", "a number of hours > 0")
     if update == 0:
         raise InputError(at + "update_hours", "a number of hours > 0", value.get("update_hours"))
+    for key, hours in (("sla_hours", sla), ("update_hours", update)):
+        if hours is not None and hours > _MAX_HOURS:
+            raise InputError(at + key, f"a number of hours > 0 and at most {_MAX_HOURS:,.0f} "
+                             "(a year)", value.get(key))
+    arr = _number(value.get("arr"), at + "arr", "a number ≥ 0 (annual recurring revenue)")
+    if arr is not None and arr > _MAX_ARR:
+        raise InputError(at + "arr", "a number ≥ 0 and at most 10^15 (annual recurring "
+                         "revenue)", value.get("arr"))
     plan = _text(value, "plan", at)
     return Customer(
         id=cid or None,
         name=_text(value, "name", at),
-        arr=_number(value.get("arr"), at + "arr", "a number ≥ 0 (annual recurring revenue)"),
+        arr=arr,
         plan=plan.strip().lower() if plan else None,
         reference_customer=False if reference is None else _boolean(
             reference, at + "reference_customer"

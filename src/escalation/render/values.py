@@ -15,6 +15,7 @@ from markupsafe import escape
 
 from escalation.domain.assess import N_
 from escalation.domain.brief import (
+    WITHHELD_REVENUE,
     Moment,
     Money,
     Needed,
@@ -185,7 +186,9 @@ def render_reason(reason: Reason, lang: str) -> str:
     params = reason.params
 
     def param(name: str) -> str | None:
-        # Reason parameters are people's words or plain numbers: never translated.
-        return params.get(name)
+        # Reason parameters are people's words or plain numbers: never translated (only the
+        # marker that stands in for a withheld revenue figure is the desk's own words).
+        value = params.get(name)
+        return translate(value, lang) if value == WITHHELD_REVENUE else value
 
     return fill(translate(reason.template, lang), param)

@@ -137,10 +137,12 @@ class PatternIndexRows:
                         escalation_tickets.c.escalation_number.label("number")
                         ).where(escalation_tickets.c.ticket_id.in_(ids))
         pairs = owned.union_all(linked).subquery()
+        e = escalations.c
         esc_rows = self._conn.execute(
-            select(pairs.c.ticket_id, escalations)
-            .join(escalations, escalations.c.number == pairs.c.number)
-            .order_by(escalations.c.number))
+            select(pairs.c.ticket_id, e.number, e.status, e.severity, e.fix_kind,
+                   e.deescalation_reason, e.resolved_at)
+            .join(escalations, e.number == pairs.c.number)
+            .order_by(e.number))
         by_ticket = {r.ticket_id: r for r in esc_rows}
         severities = {r.ticket_id: r.severity for r in self._conn.execute(
             select(assessments.c.ticket_id, assessments.c.severity)

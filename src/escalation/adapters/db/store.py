@@ -30,10 +30,8 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
-    String,
     and_,
     case,
-    cast,
     create_engine,
     delete,
     event,
@@ -71,6 +69,7 @@ from escalation.adapters.db.tables import (
     tickets,
 )
 from escalation.adapters.db.tokens import TokenRows
+from escalation.domain.access import is_security
 from escalation.domain.audit import AuditEvent, next_event
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
 from escalation.domain.learnings import Learning
@@ -283,8 +282,7 @@ def _query_filter(query: EscalationQuery) -> ColumnElement[bool]:
         conditions.append((escalations.c.internal_overdue_at <= query.overdue_at)
                           | (escalations.c.customer_overdue_at <= query.overdue_at))
     if query.hide_security:
-        conditions.append(escalations.c.target != Target.SECURITY.value)
-        conditions.append(~cast(escalations.c.also_notify, String).contains('"security"'))
+        conditions.append(escalations.c.security.is_(False))
     return and_(*conditions)
 
 
@@ -863,6 +861,7 @@ def _escalation_values(escalation: Escalation) -> dict[str, Any]:
         "customer_due_at": customer_update.due_at if customer_update else None,
         "customer_overdue_at": customer_update.overdue_at if customer_update else None,
         "severity_rank": SEVERITY_RANK[escalation.severity.value],
+        "security": is_security(escalation),
         "next_due_at": min((c.due_at for c in (internal, customer_update) if c is not None),
                            default=NO_FOLLOWUP),
         "last_internal_at": escalation.last_internal_at,

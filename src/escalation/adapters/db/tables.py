@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -138,7 +139,11 @@ escalations = Table(
     Column("severity_rank", Integer, nullable=False, server_default="2"),
     Column("next_due_at", UtcDateTime, nullable=False, server_default="9999-01-01 00:00:00"),
     Index("ix_escalations_status", "status"),
+    # Sent to Security or Security told alongside (domain access.is_security): such an
+    # escalation exists only for the security and admin roles.
+    Column("security", Boolean, nullable=False, server_default=false()),
     Index("ix_escalations_queue", "severity_rank", "next_due_at", "number"),
+    Index("ix_escalations_security", "security"),
     Index("ix_escalations_ticket_id", "ticket_id"),
     sqlite_autoincrement=True,  # never reuse an escalation number
 )

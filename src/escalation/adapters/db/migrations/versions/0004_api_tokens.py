@@ -47,28 +47,38 @@ def upgrade() -> None:
                                    server_default="2"))
         batch.add_column(sa.Column("next_due_at", _when(), nullable=False,
                                    server_default="9999-01-01 00:00:00"))
+        batch.add_column(sa.Column("security", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     bind = op.get_bind()
     escalations = sa.table("escalations", sa.column("number", sa.Integer()),
                            sa.column("severity", sa.String()),
                            sa.column("internal_due_at", UtcDateTime()),
                            sa.column("customer_due_at", UtcDateTime()),
+                           sa.column("target", sa.String()),
+                           sa.column("also_notify", sa.JSON()),
+                           sa.column("security", sa.Boolean()),
                            sa.column("severity_rank", sa.Integer()),
                            sa.column("next_due_at", UtcDateTime()))
     rows = bind.execute(sa.select(escalations.c.number, escalations.c.severity,
                                   escalations.c.internal_due_at,
-                                  escalations.c.customer_due_at)).all()
-    for number, severity, internal, customer in rows:
+                                  escalations.c.customer_due_at, escalations.c.target,
+                                  escalations.c.also_notify)).all()
+    for number, severity, internal, customer, target, also_notify in rows:
         bind.execute(sa.update(escalations).where(escalations.c.number == number).values(
             severity_rank=SEVERITY_RANK.get(severity, 2),
+            security=target == "security" or "security" in (also_notify or []),
             next_due_at=min([d for d in (internal, customer) if d is not None],
                             default=NO_FOLLOWUP)))
     op.create_index("ix_escalations_queue", "escalations",
                     ["severity_rank", "next_due_at", "number"])
+    op.create_index("ix_escalations_security", "escalations", ["security"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_escalations_security", table_name="escalations")
     op.drop_index("ix_escalations_queue", table_name="escalations")
     with op.batch_alter_table("escalations") as batch:
+        batch.drop_column("security")
         batch.drop_column("next_due_at")
         batch.drop_column("severity_rank")
     op.drop_index("ix_api_tokens_name", table_name="api_tokens")
