@@ -7,9 +7,10 @@ server started as in production:
         --workers N --log-level warning --no-access-log
 
 with ESCALATION_DB, ESCALATION_SECRET_KEY, ESCALATION_RUN_WORKER=0 and the rate limit lifted
-(ESCALATION_RATE_LIMIT = ESCALATION_RATE_BURST = 10,000,000). SQLite runs 1 worker process,
-PostgreSQL --workers (default 2). An admin token (`escalation.tokens.create_token`) signs every
-request. Endpoints, each measured on its own:
+(ESCALATION_RATE_LIMIT = ESCALATION_RATE_BURST = 10,000,000). Server processes: SQLite
+--sqlite-workers (default 2: WAL lets them read side by side; writes take turns), PostgreSQL
+--workers (default 2). An admin token (`escalation.tokens.create_token`) signs every request.
+Endpoints, each measured on its own:
 
 - bare FastAPI (the named baseline, the ceiling): a trivial app (`bare_app` below: `GET /` ->
   {"ok": true}, an `async def`, no middleware) served by the same uvicorn command, flags and
@@ -70,7 +71,8 @@ only unless --pg or --backends asks for PostgreSQL, and no "assess (new text)" r
 --endpoints asks for it. --json FILE writes every number.
 
     .venv/bin/python benchmarks/api_load.py [--quick] [--seconds 30] [--rate 200]
-        [--concurrency 16] [--escalations 10000] [--workers 2] [--backends sqlite,postgresql]
+        [--concurrency 16] [--escalations 10000] [--workers 2] [--sqlite-workers 2]
+        [--backends sqlite,postgresql]
         [--pg URL] [--endpoints bare,assess,assess-new,queue,follow-up] [--json FILE]
 """
 
@@ -881,6 +883,9 @@ def main() -> int:
                         help="escalations opened through Desk.open before the bulk copies "
                              "(default 100, --quick 40)")
     parser.add_argument("--workers", type=int, default=2, help="PostgreSQL server processes")
+    parser.add_argument("--sqlite-workers", type=int, default=2,
+                        help="SQLite server processes (WAL: reads run side by side, writes "
+                             "take turns)")
     parser.add_argument("--backends", default=None,
                         help="sqlite,postgresql (default both; --quick: sqlite)")
     parser.add_argument("--pg", default=None,
@@ -936,7 +941,7 @@ def main() -> int:
                 source.backup(target)
             info.prepare_s = time.perf_counter() - t0
             url = f"sqlite:///{work}"
-            rows += run_backend("SQLite", url, 1, info, args, folder)
+            rows += run_backend("SQLite", url, args.sqlite_workers, info, args, folder)
             print(_seed_line("SQLite", info))
             results["seeding"]["sqlite"] = asdict(info)
         if "postgresql" in backends:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from escalation.cli.common import app, current_policy, db_url, fail, state, user_errors
+from escalation.cli.common import app, current_policy, db_url, state, user_errors
 
 # The people of the demo data, with the role and team each signs in as.
 DEMO_PEOPLE: tuple[tuple[str, str, str | None], ...] = (
@@ -32,7 +32,8 @@ def serve_command(
         "--demo", help="Load demo escalations (into an empty database) and print sign-in "
                        "tokens for each role.")] = False,
     workers: Annotated[int, typer.Option(
-        "--workers", min=1, help="Server processes (PostgreSQL for more than one).")] = 1,
+        "--workers", min=1, help="Server processes. On SQLite they read side by side and "
+                                 "take turns to write; PostgreSQL scales further.")] = 1,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Do not deliver reminders here (run `escalate worker` instead).",
     )] = False,
@@ -43,9 +44,6 @@ def serve_command(
     from escalation.adapters.db.store import Store  # noqa: PLC0415
 
     url = db_url()
-    if workers > 1 and url.startswith("sqlite"):
-        fail("--workers above 1 needs PostgreSQL (--db postgresql+psycopg://…): SQLite lets "
-             "one process write at a time")
     with user_errors():
         policy = current_policy()
         store = Store(url)
