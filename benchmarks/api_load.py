@@ -6,7 +6,8 @@ server started as in production:
     uvicorn escalation.web.app:app_from_env --factory --host 127.0.0.1 --port P
         --workers N --log-level warning --no-access-log
 
-with ESCALATION_DB, ESCALATION_SECRET_KEY, ESCALATION_RUN_WORKER=0 and the rate limit lifted
+with ESCALATION_DB, ESCALATION_SECRET_KEY, ESCALATION_RUN_WORKER=0, ESCALATION_MODEL_THREADS=1
+(as `serve --workers N` sets it) and the rate limit lifted
 (ESCALATION_RATE_LIMIT = ESCALATION_RATE_BURST = 10,000,000). Server processes: SQLite
 --sqlite-workers (default 2: WAL lets them read side by side; writes take turns), PostgreSQL
 --workers (default 2). An admin token (`escalation.tokens.create_token`) signs every request.
@@ -456,6 +457,7 @@ def server_env(db_url: str) -> dict[str, str]:
         "ESCALATION_RATE_LIMIT": NO_LIMIT,
         "ESCALATION_RATE_BURST": NO_LIMIT,
         "ESCALATION_RUN_WORKER": "0",
+        "ESCALATION_MODEL_THREADS": "1",  # as `escalate serve --workers N` sets it
         "PYTHONUNBUFFERED": "1",
     })
     return env

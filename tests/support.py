@@ -44,3 +44,19 @@ def duplicate_groups(rows: list[dict[str, str]]) -> dict[str, str]:
         for other in row["duplicate_of"].split():
             parent[find(row["issue_id"])] = find(other)
     return {row["issue_id"]: find(row["issue_id"]) for row in rows}
+
+
+# One bug (CSV export answers HTTP 500) as four customers wrote it.
+EXPORT_500 = [
+    ("ZD-101", "C-ACME", "CSV export fails with HTTP 500",
+     "Clicking Export > CSV on the Reports page shows 'Internal Server Error (500)'. Started "
+     "after this morning's update."),
+    ("ZD-102", "C-GLOBEX", "Report export to CSV broken - error 500",
+     "None of our users can download reports as CSV any more, the server returns a 500 "
+     "error."),
+    ("ZD-103", "C-INITECH", "Exporting reports as CSV gives a server error",
+     "When we try to export the monthly report to CSV we get error 500 and no file is "
+     "downloaded."),
+    ("ZD-104", "C-UMBRELLA", "CSV download of reports returns 500",
+     "Export to CSV on any report fails with a 500 internal server error since yesterday."),
+]

@@ -16,11 +16,11 @@ from api_support import API, FIXED, Api, example, example_files, running_api
 from escalation.adapters.policy_file import load_policy
 from escalation.domain.access import Role
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
+from escalation.formats import BriefFormat, Lang
 from escalation.render import FORMATS, LANGUAGES, render_brief
 from escalation.render.records import lint_result_json
 from escalation.services import assess_ticket, brief_ticket
 from escalation.tokens import revoke_token
-from escalation.web.schemas import BriefFormat, Lang
 
 POLICY = load_policy(None)
 

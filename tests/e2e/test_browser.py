@@ -23,7 +23,7 @@ from escalation.domain.contract import ticket_from_mapping
 from escalation.tokens import create_token
 from escalation.web.app import create_app
 from escalation.web.settings import WebSettings
-from support import bug_ticket
+from support import EXPORT_500, bug_ticket
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,19 +39,6 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
-EXPORT_500 = [
-    ("ZD-101", "C-ACME", "CSV export fails with HTTP 500",
-     "Clicking Export > CSV on the Reports page shows 'Internal Server Error (500)'. Started "
-     "after this morning's update."),
-    ("ZD-102", "C-GLOBEX", "Report export to CSV broken - error 500",
-     "None of our users can download reports as CSV any more, the server returns a 500 "
-     "error."),
-    ("ZD-103", "C-INITECH", "Exporting reports as CSV gives a server error",
-     "When we try to export the monthly report to CSV we get error 500 and no file is "
-     "downloaded."),
-    ("ZD-104", "C-UMBRELLA", "CSV download of reports returns 500",
-     "Export to CSV on any report fails with a 500 internal server error since yesterday."),
-]
 
 
 def export_ticket(n: int, now: datetime) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from escalation.services import Desk
 from escalation.tokens import create_token, hash_secret, revoke_token
 from escalation.web.app import SESSION_COOKIE, create_app
 from escalation.web.settings import WebSettings
-from support import T0, bug_ticket
+from support import EXPORT_500, T0, bug_ticket
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PAGES = ("/", "/new", "/patterns", "/reports")
@@ -669,14 +669,6 @@ def test_a_ticket_like_an_open_escalation_can_be_linked_instead(opened: Desktop)
 
 # --- patterns and reports --------------------------------------------------------------------
 
-EXPORT_500 = [
-    ("ZD-101", "C-ACME", "CSV export fails with HTTP 500",
-     "Clicking Export > CSV on the Reports page shows 'Internal Server Error (500)'. Started "
-     "after this morning's update."),
-    ("ZD-102", "C-GLOBEX", "Report export to CSV broken - error 500",
-     "None of our users can download reports as CSV any more, the server returns a 500 "
-     "error."),
-]
 
 
 def export_ticket(n: int) -> dict[str, Any]:

@@ -55,22 +55,6 @@ class DataFormat(StrEnum):
     text = "text"
 
 
-class BriefFormat(StrEnum):
-    """Output formats of a brief."""
-
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-    html = "html"
-
-
-class Lang(StrEnum):
-    """Languages a brief is written in."""
-
-    en = "en"
-    zh = "zh"
-
-
 class _State:
     policy_path: str | None = None
     db: str | None = None

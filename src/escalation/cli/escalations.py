@@ -11,7 +11,6 @@ import typer
 
 from escalation.cli.common import (
     DataFormat,
-    Lang,
     NowOption,
     app,
     db_app,
@@ -33,6 +32,7 @@ from escalation.domain.model import (
     Severity,
     Target,
 )
+from escalation.formats import Lang
 from escalation.render.records import event_json, followup_json, view_json
 from escalation.services import EscalationView
 

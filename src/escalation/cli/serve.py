@@ -56,6 +56,8 @@ def serve_command(
         os.environ["ESCALATION_POLICY"] = state.policy_path
     os.environ.setdefault("ESCALATION_SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["ESCALATION_RUN_WORKER"] = "0" if no_worker else "1"
+    if workers > 1:  # one model thread per process: the processes share the cores
+        os.environ.setdefault("ESCALATION_MODEL_THREADS", "1")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     typer.echo(f"Escalation Desk on http://{shown}:{port}/ (API docs: /docs; database {url}"
                f"{'; reminders delivered here' if not no_worker else ''}). Ctrl-C stops.")

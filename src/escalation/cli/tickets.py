@@ -12,10 +12,8 @@ import typer
 
 from escalation.cli.common import (
     EXIT_FINDINGS,
-    BriefFormat,
     DataFormat,
     DbOption,
-    Lang,
     NowOption,
     SkipOption,
     app,
@@ -35,6 +33,7 @@ from escalation.domain.contract import assessment_to_mapping, ticket_from_mappin
 from escalation.domain.errors import InputError
 from escalation.domain.model import Assessment, Decision
 from escalation.domain.policy import Policy
+from escalation.formats import BriefFormat, Lang
 from escalation.render.records import lint_result_json
 
 if TYPE_CHECKING:

@@ -47,6 +47,7 @@ from escalation.domain.lifecycle import Action
 from escalation.domain.model import Assessment, Decision, Escalation, Severity, Status, Target
 from escalation.domain.model import Ticket as TicketValue
 from escalation.domain.patterns import cluster_to_mapping
+from escalation.formats import BriefFormat, Lang
 from escalation.render.records import (
     escalation_json,
     event_json,
@@ -59,7 +60,6 @@ from escalation.web.deps import ContextDep, DeskContext, PrincipalDep
 from escalation.web.schemas import (
     AssessmentOut,
     AuditCheck,
-    BriefFormat,
     BriefResponse,
     ChecklistRequest,
     DeEscalateRequest,
@@ -71,7 +71,6 @@ from escalation.web.schemas import (
     FollowupOut,
     FollowUpRequest,
     Health,
-    Lang,
     LinkRequest,
     LintResult,
     OpenRequest,

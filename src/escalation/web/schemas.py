@@ -9,7 +9,6 @@ differently worded set of rules. Everything else is validated by these models.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -43,25 +42,10 @@ from escalation.domain.model import (
     Tier,
 )
 from escalation.domain.patterns import Signal
+from escalation.formats import BriefFormat, Lang
 
 # Timestamps are answered as ISO-8601 text with the zone, exactly as the CLI prints them.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-
-
-class BriefFormat(StrEnum):
-    """Formats a brief is rendered in."""
-
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-    html = "html"
-
-
-class Lang(StrEnum):
-    """Languages a brief or customer update is written in."""
-
-    en = "en"
-    zh = "zh"
 
 
 class ErrorBody(BaseModel):

@@ -42,7 +42,12 @@ class MiniLM:
         self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
+        # Several server processes each embedding one ticket at a time do best with one thread
+        # each (ESCALATION_MODEL_THREADS=1, set by `serve --workers N`); a batch uses the cores.
+        configured = os.environ.get("ESCALATION_MODEL_THREADS", "")
+        options.intra_op_num_threads = threads or (
+            int(configured) if configured.isdigit() and int(configured) > 0
+            else min(os.cpu_count() or 1, 4))
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
