@@ -8,6 +8,9 @@ import sys
 from escalation.cli import (  # noqa: F401 - registers the commands
     deliveries,
     escalations,
+    handoff,
+    imports,
+    mcp,
     patterns,
     policy,
     serve,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,7 +34,7 @@ from escalation.domain.contract import assessment_to_mapping, ticket_from_mappin
 from escalation.domain.errors import InputError
 from escalation.domain.model import Assessment, Decision
 from escalation.domain.policy import Policy
-from escalation.formats import BriefFormat, Lang
+from escalation.formats import Lang
 from escalation.render.records import lint_result_json
 
 if TYPE_CHECKING:
@@ -89,24 +90,51 @@ def _assessment_text(a: Assessment) -> str:
     return "\n".join(lines)
 
 
+class BriefOutput(StrEnum):
+    """What `escalate brief` prints: a brief format, or a tracker's issue payload."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+    jira = "jira"
+    github = "github"
+    linear = "linear"
+
+
+_TRACKER_FORMATS = frozenset({"jira", "github", "linear"})
+
+
 @app.command("brief")
 def brief_command(
     source: Annotated[str, typer.Argument(
         metavar="FILE|ESC-ID", help="Ticket JSON, - for standard input, or a stored escalation.")],
     now: NowOption = None,
-    fmt: Annotated[BriefFormat, typer.Option("--format", help="text, markdown, json or html.")]
-    = BriefFormat.text,
+    fmt: Annotated[BriefOutput, typer.Option(
+        "--format", help="text, markdown, json or html; jira, github or linear for a "
+                         "ready-to-send issue payload (JSON).")]
+    = BriefOutput.text,
     lang: Annotated[Lang, typer.Option("--lang", help="en or zh.")] = Lang.en,
+    project: Annotated[str, typer.Option(
+        "--project", help="Jira project key, for --format jira.")] = "ESC",
 ) -> None:
-    """Build the structured escalation brief in the playbook's format."""
+    """Build the structured escalation brief in the playbook's format.
+
+    --format jira|github|linear prints the brief as the tracker's create-issue JSON (Jira with an
+    ADF description, GitHub and Linear with the Markdown brief); `escalate handoff` sends it.
+    """
     from escalation.render import render_brief  # noqa: PLC0415
     from escalation.services import brief_ticket  # noqa: PLC0415
 
+    escalation_id: str | None = None
     with user_errors():
         policy = current_policy()
         moment = now_from(now)
         if looks_like_escalation_id(source):
-            briefed = open_desk().brief(source, moment)
+            view = open_desk().show(source, moment)
+            if view.briefed is None:
+                fail(f"{view.escalation.id}: its ticket is not in the store")
+            briefed, escalation_id = view.briefed, view.escalation.id
         else:
             tickets, as_list = read_tickets(source, False)
             if as_list:
@@ -118,6 +146,13 @@ def brief_command(
             f"({briefed.assessment.reasons[0].code}); the brief is for reference only",
             err=True,
         )
+    if fmt.value in _TRACKER_FORMATS:
+        from escalation.render.handoff import handoff_payload  # noqa: PLC0415
+
+        payload = handoff_payload(briefed.brief, fmt.value, lang.value, project=project,
+                                  escalation_id=escalation_id)
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
     sys.stdout.write(render_brief(briefed.brief, fmt.value, lang.value).rstrip("\n") + "\n")
 
 

@@ -1,0 +1,73 @@
+"""`escalate import` as a real process on a temporary SQLite database: the summary line on
+stdout, skipped records on stderr, idempotent re-import, exit codes, no progress when stderr
+is not a terminal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "importers"
+NOW = "2026-11-26T10:00:00Z"
+
+
+def escalate(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "escalation", "--db", f"sqlite:///{db}", "--actor", "ci",
+         *args],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+
+
+def test_import_then_reimport(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    first = escalate(db, "import", "jira", str(FIXTURES / "jira_search.json"), "--now", NOW)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "imported 3 new, 0 updated, 0 unchanged, 0 skipped\n"
+    assert first.stderr == ""  # no progress indicator: stderr is not a terminal
+    again = escalate(db, "import", "jira", str(FIXTURES / "jira_search.json"), "--now", NOW)
+    assert again.stdout == "imported 0 new, 0 updated, 3 unchanged, 0 skipped\n"
+
+
+def test_skipped_records_on_stderr_and_mapping(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[import.github]\ninclude_pull_requests = false\n'
+                       'customers = { "octokit-fixture-org" = { arr = 50000 } }\n',
+                       encoding="utf-8")
+    page = json.loads((FIXTURES / "github_pull_request.json").read_text(encoding="utf-8"))
+    issues = tmp_path / "issues.json"
+    issues.write_text(json.dumps([{"number": 7, "title": "Crash", "created_at": "soon"},
+                                  *page]), encoding="utf-8")
+    result = escalate(db, "import", "github", str(issues), "--mapping", str(mapping),
+                      "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "imported 0 new, 0 updated, 0 unchanged, 2 skipped\n"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("record 1: created_at")
+    assert lines[1] == "record 2: #1 is a pull request"
+    ok = escalate(db, "import", "github", str(FIXTURES / "github_issues.json"),
+                  "--mapping", str(mapping), "--now", NOW)
+    assert ok.stdout == "imported 13 new, 0 updated, 0 unchanged, 0 skipped\n"
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    missing = escalate(db, "import", "zendesk", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("escalate: ")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"tickets": [{"id": 1', encoding="utf-8")
+    result = escalate(db, "import", "zendesk", str(broken))
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+    unknown = escalate(db, "import", "servicenow", str(broken))
+    assert unknown.returncode == 2
+    bad_map = tmp_path / "bad.toml"
+    bad_map.write_text("[import.zendesk\n", encoding="utf-8")
+    mapped = escalate(db, "import", "zendesk", str(FIXTURES / "zendesk_ticket.json"),
+                      "--mapping", str(bad_map))
+    assert mapped.returncode == 2
+    assert "TOML" in mapped.stderr
