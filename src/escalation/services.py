@@ -191,6 +191,16 @@ class Desk:
                 for ticket, found in zip(tickets, evidence, strict=True)
             ]
 
+    def triage(self, now: datetime, limit: int | None = None
+               ) -> list[tuple[Ticket, Assessment]]:
+        """Every stored ticket without an active escalation, assessed (history and patterns):
+        those to escalate first, critical before high before medium, then those to handle in
+        support; in the order they were stored within each group."""
+        with self.store.unit_of_work(read_only=True) as uow:
+            tickets = uow.open_tickets(limit)
+        assessed = list(zip(tickets, self.assess_many(tickets, now), strict=True))
+        return sorted(assessed, key=lambda pair: _triage_rank(pair[1]))
+
     def stored_patterns(
         self, visible: Callable[[Escalation], bool] = lambda _e: True,
     ) -> list[tuple[Cluster, list[IndexedTicket]]]:
@@ -653,6 +663,13 @@ _ANNOUNCED: dict[str, Event] = {
     "escalation.resolved": Event.RESOLVED,
     "escalation.closed": Event.CLOSED,
 }
+
+
+def _triage_rank(assessment: Assessment) -> tuple[int, int]:
+    """Escalations first, by severity (most severe first); handle-in-support last."""
+    if assessment.decision is Decision.HANDLE_IN_SUPPORT:
+        return (1, 0)
+    return (0, -assessment.severity.rank if assessment.severity is not None else 0)
 
 
 def _due(clock: FollowupClock | None) -> str | None:

@@ -20,6 +20,7 @@ from schemathesis import checks as st_checks
 from api_support import API, Api, example, running_api
 from escalation.domain.access import Role
 from escalation.web.api import router
+from escalation.web.intake import router as intake_router
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,8 @@ def admin_headers(running: Api) -> dict[str, str]:
 
 
 # Every operation of the router, as (method, path); the app's schema is checked to hold them.
-_ROUTES = [route for route in router.routes if isinstance(route, APIRoute)]
+_ROUTES = [route for route in (*router.routes, *intake_router.routes)
+           if isinstance(route, APIRoute)]
 OPERATIONS = sorted((method, route.path) for route in _ROUTES for method in route.methods)
 # Those with something that can be sent wrong: a body or query parameters (a path id is any
 # text, so an operation with only that has no invalid request to generate).

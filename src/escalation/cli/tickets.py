@@ -32,7 +32,7 @@ from escalation.cli.common import (
 )
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
 from escalation.domain.errors import InputError
-from escalation.domain.model import Assessment, Decision
+from escalation.domain.model import Assessment, Decision, Severity, Ticket
 from escalation.domain.policy import Policy
 from escalation.formats import Lang
 from escalation.render.records import lint_result_json
@@ -42,21 +42,38 @@ if TYPE_CHECKING:
 
 @app.command("assess")
 def assess_command(
-    source: Annotated[str, typer.Argument(metavar="FILE|-", help="Ticket JSON (or a list).")],
+    source: Annotated[str | None, typer.Argument(
+        metavar="[FILE|-]", help="Ticket JSON (or a list); leave out with --all-open.")] = None,
     now: NowOption = None,
-    fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.json,
+    fmt: Annotated[DataFormat | None, typer.Option(
+        "--format", help="json or text (default json; text with --all-open).")] = None,
     skip_invalid: SkipOption = False,
     db: DbOption = None,
+    all_open: Annotated[bool, typer.Option(
+        "--all-open", help="Assess every stored ticket without an active escalation and "
+                           "print a triage table (needs the store: --db or ESCALATION_DB).",
+    )] = False,
 ) -> None:
     """Decide: escalate or handle in support, to which target, at which severity, and why.
 
     With --db (or ESCALATION_DB) the stored learnings are consulted: a ticket like one resolved
     before cites it ("resolved before in ESC-41"), and one fixed in code that is back raises
     pattern.recurring_after_fix.
+
+    With --all-open instead of FILE, every stored ticket (imported, linked or opened) that has
+    no open, acknowledged or in-progress escalation is assessed: a triage table, those to
+    escalate first by severity, then those to handle in support, and a summary line.
     """
     from escalation.services import assess_many, batch_mode  # noqa: PLC0415 - light start-up
 
+    if all_open and source is not None:
+        fail("assess: give either FILE (or - for standard input) or --all-open, not both")
+    if source is None and not all_open:
+        fail("assess: give FILE (or - for standard input), or --all-open")
     use_db(db)
+    if source is None:
+        _assess_all_open(now, fmt or DataFormat.text)
+        return
     with user_errors(), batch_mode():
         policy = current_policy()
         moment = now_from(now)
@@ -71,6 +88,45 @@ def assess_command(
         return
     mapped = [assessment_to_mapping(a) for a in assessments]
     sys.stdout.write(dump(mapped if as_list else mapped[0], as_list) + "\n")
+
+
+def _assess_all_open(now: str | None, fmt: DataFormat) -> None:
+    """`escalate assess --all-open`: triage every stored ticket without an active escalation."""
+    with user_errors():
+        moment = now_from(now)
+        triaged = open_desk().triage(moment)
+    if fmt is DataFormat.json:
+        mapped = [assessment_to_mapping(a) for _, a in triaged]
+        sys.stdout.write(dump(mapped, True) + "\n")
+        return
+    header = ("TICKET", "DECISION", "TARGET", "SEVERITY", "CUSTOMER", "TOP REASON", "MISSING")
+    rows = [header] + [_triage_row(ticket, a) for ticket, a in triaged]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)),
+                        row[-1]]).rstrip() for row in rows] if triaged else []
+    lines.append(_triage_summary([a for _, a in triaged]))
+    typer.echo("\n".join(lines))
+
+
+def _triage_row(ticket: Ticket, a: Assessment) -> tuple[str, ...]:
+    customer = ticket.customer.name or ticket.customer.id or "-"
+    return (
+        a.ticket_id,
+        a.decision.value,
+        a.target.value if a.target else "-",
+        a.severity.value if a.severity else "-",
+        customer,
+        a.reasons[0].code if a.reasons else "-",
+        str(len(a.missing)),
+    )
+
+
+def _triage_summary(assessments: list[Assessment]) -> str:
+    up = [a for a in assessments if a.decision is Decision.ESCALATE]
+    by = {s: sum(1 for a in up if a.severity is s) for s in Severity}
+    return (f"{len(assessments)} tickets: {len(up)} to escalate "
+            f"({by[Severity.CRITICAL]} critical, {by[Severity.HIGH]} high, "
+            f"{by[Severity.MEDIUM]} medium), {len(assessments) - len(up)} to handle in support")
 
 
 def _assessment_text(a: Assessment) -> str:

@@ -178,6 +178,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     from escalation.web.api import router as api_router  # noqa: PLC0415 - routes need the app
     app.include_router(api_router)
+    from escalation.web.intake import router as intake_router  # noqa: PLC0415
+    app.include_router(intake_router)
     from escalation.web.dashboard import router as dashboard_router  # noqa: PLC0415
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 DEFAULT_DB = "sqlite:///./escalation.db"
+INTAKE_SECRET_PREFIX = "ESCALATION_INTAKE_SECRET_"
 
 
 def _utcnow() -> datetime:
@@ -30,6 +31,12 @@ class WebSettings:
     run_worker: bool = False  # deliver reminders and notifications in this process
     secure_cookies: bool = False  # set behind HTTPS
     clock: Callable[[], datetime] = _utcnow
+    # Intake webhooks (`POST /api/v1/intake/{source}`): the shared secret of each source
+    # (ESCALATION_INTAKE_SECRET_<SOURCE>); a source without one is refused.
+    intake_secrets: Mapping[str, str] = field(default_factory=dict)
+    # Severities and targets whose escalations intake opens at once (ESCALATION_INTAKE_AUTO_OPEN,
+    # e.g. "critical,security"); empty: intake only assesses.
+    intake_auto_open: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
@@ -46,6 +53,17 @@ class WebSettings:
             values["requests_per_minute"] = int(env["ESCALATION_RATE_LIMIT"])
         if "ESCALATION_RATE_BURST" in env:
             values["burst"] = int(env["ESCALATION_RATE_BURST"])
+        secrets_by_source = {
+            name.removeprefix(INTAKE_SECRET_PREFIX).lower(): value
+            for name, value in env.items()
+            if name.startswith(INTAKE_SECRET_PREFIX) and name != INTAKE_SECRET_PREFIX and value
+        }
+        if secrets_by_source:
+            values["intake_secrets"] = secrets_by_source
+        if "ESCALATION_INTAKE_AUTO_OPEN" in env:
+            values["intake_auto_open"] = tuple(
+                part.strip().lower() for part in env["ESCALATION_INTAKE_AUTO_OPEN"].split(",")
+                if part.strip())
         values["run_worker"] = env.get("ESCALATION_RUN_WORKER", "") == "1"
         values["secure_cookies"] = env.get("ESCALATION_SECURE_COOKIES", "") == "1"
         return cls(**values)  # type: ignore[arg-type]

@@ -435,6 +435,24 @@ class UnitOfWork:
         ).scalar_one_or_none()
         return None if raw is None else ticket_from_mapping(raw)
 
+    def open_tickets(self, limit: int | None = None) -> list[Ticket]:
+        """Stored tickets without an active escalation, in the order they were first stored.
+
+        A ticket is left out when it opened, or is linked to, an escalation that is open,
+        acknowledged or in progress; one query, however many tickets are stored.
+        """
+        active = select(escalations.c.number).where(escalations.c.status.in_(_ACTIVE))
+        busy = union_all(
+            select(escalations.c.ticket_id).where(escalations.c.status.in_(_ACTIVE)),
+            select(escalation_tickets.c.ticket_id)
+            .where(escalation_tickets.c.escalation_number.in_(active)),
+        )
+        query = (select(tickets.c.raw).where(tickets.c.ticket_id.not_in(busy))
+                 .order_by(tickets.c.id))
+        if limit is not None:
+            query = query.limit(limit)
+        return [ticket_from_mapping(raw) for raw in self._conn.execute(query).scalars()]
+
     # --- assessments ---
 
     def save_assessment(
