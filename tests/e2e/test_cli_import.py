@@ -71,3 +71,23 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
                       "--mapping", str(bad_map))
     assert mapped.returncode == 2
     assert "TOML" in mapped.stderr
+
+
+def test_the_policy_files_import_tables_are_the_default_mapping(tmp_path: Path) -> None:
+    db = tmp_path / "desk.db"
+    pull = str(FIXTURES / "github_pull_request.json")
+    skipped = escalate(db, "import", "github", pull, "--now", NOW)
+    assert skipped.stdout == "imported 0 new, 0 updated, 0 unchanged, 1 skipped\n"
+    policy = tmp_path / "policy.toml"
+    policy.write_text("schema = 1\n\n[import.github]\ninclude_pull_requests = true\n",
+                      encoding="utf-8")
+    included = escalate(db, "--policy", str(policy), "import", "github", pull, "--now", NOW)
+    assert included.returncode == 0, included.stderr
+    assert included.stdout == "imported 1 new, 0 updated, 0 unchanged, 0 skipped\n"
+    shown = escalate(db, "--policy", str(policy), "policy", "show", "--format", "json")
+    assert json.loads(shown.stdout)["import"] == {"github": {"include_pull_requests": True}}
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("schema = 1\n\n[import.servicenow]\nx = 1\n", encoding="utf-8")
+    refused = escalate(db, "--policy", str(wrong), "import", "github", pull, "--now", NOW)
+    assert refused.returncode == 2
+    assert "import.servicenow" in refused.stderr and "zendesk" in refused.stderr

@@ -39,7 +39,8 @@ def import_command(
     path: Annotated[str, typer.Argument(metavar="FILE", help="The export or API page(s).")],
     mapping: Annotated[str | None, typer.Option(
         "--mapping", metavar="FILE.toml",
-        help="[import.SOURCE] mapping: tags → category, priority → facts, custom fields …",
+        help="[import.SOURCE] mapping: tags → category, priority → facts, custom fields … "
+             "(default: the policy file's [import.SOURCE] tables).",
     )] = None,
     now: NowOption = None,
     db: DbOption = None,
@@ -58,7 +59,9 @@ def import_command(
         moment = now_from(now)
         policy = current_policy()
         try:
-            table = load_mapping(mapping)
+            # --mapping wins; else the policy file's [import.SOURCE] tables, if any.
+            table = load_mapping(mapping) if mapping is not None else (
+                policy.import_mapping() if policy.imports else None)
             summary = import_file(Store(db_url()), policy, source.value, path, table, moment,
                                   actor(), progress=show)
         except ImportFailedError as exc:

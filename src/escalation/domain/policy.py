@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -176,6 +177,14 @@ class Policy:
     calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
     tiers: Tiers = field(default_factory=Tiers)
     notifications: Notifications = field(default_factory=Notifications)
+    # `[import.SOURCE]` tables: how each helpdesk's export maps onto the ticket contract
+    # (read by the importers, which check their keys); (source, canonical JSON text) pairs so
+    # the policy stays hashable.
+    imports: tuple[tuple[str, str], ...] = ()
+
+    def import_mapping(self) -> dict[str, Any]:
+        """The policy's import mappings as `{"import": {source: table}}` (empty without any)."""
+        return {"import": {source: json.loads(text) for source, text in self.imports}}
 
     @property
     def version(self) -> str:
@@ -196,7 +205,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     reader = _Reader(data, "")
     reader.only(
         "schema", "name", "revision", "currency", "thresholds", "sla", "attention", "followups",
-        "calendar", "tiers", "channels", "people", "delivery", "smtp",
+        "calendar", "tiers", "channels", "people", "delivery", "smtp", "import",
     )
     schema = reader.integer("schema", POLICY_SCHEMA_VERSION, minimum=1)
     if schema != POLICY_SCHEMA_VERSION:
@@ -213,8 +222,26 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         calendar=_calendar(reader.table("calendar")),
         tiers=_tiers(reader.table("tiers")),
         notifications=_notifications(reader),
+        imports=_imports(data.get("import", {})),
     )
     return policy
+
+
+IMPORT_SOURCES = ("zendesk", "freshdesk", "jira", "intercom", "github", "csv")
+
+
+def _imports(data: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(data, Mapping):
+        raise PolicyError("import", "a table of [import.SOURCE] tables", data)
+    found = []
+    for source, table in data.items():
+        if source not in IMPORT_SOURCES:
+            raise PolicyError(f"import.{source}", f"one of {', '.join(IMPORT_SOURCES)}",
+                              source, show_got=False)
+        if not isinstance(table, Mapping):
+            raise PolicyError(f"import.{source}", "a table (the importer's mapping)", table)
+        found.append((str(source), json.dumps(table, sort_keys=True, default=str)))
+    return tuple(sorted(found))
 
 
 def policy_to_mapping(policy: Policy) -> dict[str, Any]:
@@ -258,6 +285,7 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
         },
         "tiers": {"critical_may_skip_l2": policy.tiers.critical_may_skip_l2},
         **_notifications_mapping(policy.notifications),
+        **(policy.import_mapping() if policy.imports else {}),
     }
 
 
