@@ -233,3 +233,22 @@ def test_unreadable_file_fails_clearly(store: Store, tmp_path: Path) -> None:
         run(store, "zendesk", path)
     with pytest.raises(ImportFailedError, match="unknown source"):
         run(store, "servicenow", path)
+
+
+def test_a_real_csv_export_without_ids_imports_by_row(store: Store) -> None:
+    """IT service tickets (CC0): text and a topic per row, no id column."""
+    mapping = {"import": {"csv": {
+        "id_prefix": "it", "columns": {"id": "#row", "description": "Document",
+                                       "tags": "Topic_group"},
+        "category_by_tag": {"Access": "account", "Hardware": "other"},
+    }}}
+    first = run(store, "csv", FIXTURES / "it_service_tickets_sample.csv", mapping)
+    assert (first.new, first.updated, first.skipped) == (40, 0, [])
+    with store.unit_of_work(read_only=True) as uow:
+        second_row = uow.get_ticket("it-2")
+    assert second_row is not None
+    assert second_row.description is not None
+    assert second_row.description.startswith("work experience user")
+    assert second_row.facts.category is not None and second_row.facts.category.value == "account"
+    again = run(store, "csv", FIXTURES / "it_service_tickets_sample.csv", mapping)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 40)

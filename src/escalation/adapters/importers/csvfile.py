@@ -4,7 +4,9 @@ Each row is a record (its position is the row number after the header). `columns
 ticket-contract path to a column header; the default expects the contract's own names
 (`id, subject, description, created_at, priority, tags, customer.id, customer.name,
 customer.arr, customer.plan, product_area, facts.category, …` — any contract path works as a
-header). Ids become `<id_prefix>-<id>` (`csv-<id>` by default; `id_prefix = ""` keeps them).
+header). Ids become `<id_prefix>-<id>` (`csv-<id>` by default; `id_prefix = ""` keeps them); an
+export with no id column can use the row number, `id = "#row"` (stable while rows keep their
+order).
 Tags are split on `tag_separator` and map to a category like any other source's; numbers
 (ARR, hours, counts) and yes/no facts are read from their text.
 
@@ -46,10 +48,16 @@ DEFAULTS: dict[str, Any] = {
 _SPECIAL = ("priority", "tags")
 
 
+ROW = "#row"  # a pseudo-column holding the row number, for exports without an id column
+
+
 def records(stream: IO[str]) -> Iterator[tuple[int, Any]]:
-    """(row number after the header, {header: cell}) — one row in memory at a time."""
+    """(row number after the header, {header: cell}) — one row in memory at a time. Each row
+    also carries its number under `#row` (map `id = "#row"` when the export has no ids)."""
     reader = _csv.DictReader(stream)
-    yield from enumerate(reader, 1)
+    for position, row in enumerate(reader, 1):
+        row[ROW] = str(position)
+        yield position, row
 
 
 def to_ticket(record: Any, mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
