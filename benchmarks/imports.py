@@ -71,12 +71,11 @@ print(n, took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 _LOAD = """
 import json, resource, sys, time
 start = time.perf_counter(); n = 0
-text = open(sys.argv[1], encoding="utf-8").read()
 if sys.argv[2] == "whole":
+    text = open(sys.argv[1], encoding="utf-8").read()
     pages = [json.loads(line) for line in text.splitlines()]
     n = sum(len(p["tickets"]) for p in pages)
 else:
-    del text
     with open(sys.argv[1], encoding="utf-8") as lines:
         for line in lines:
             n += len(json.loads(line)["tickets"])
