@@ -242,3 +242,30 @@ def test_settings_read_the_intake_environment() -> None:
     assert settings.intake_auto_open == ("critical", "security")
     default = WebSettings.from_env({})
     assert dict(default.intake_secrets) == {} and default.intake_auto_open == ()
+
+
+def test_the_policy_files_intake_table_opens_when_the_server_sets_nothing(
+        db_url: str, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('schema = 1\n\n[intake]\nauto_open = ["security"]\n', encoding="utf-8")
+    with running_api(db_url, intake_secrets=SECRETS, policy_path=str(policy)) as api:
+        security = _ok(_post(api, "generic", example("04")))
+        assert security["assessment"]["target"] == "security"
+        assert security["escalation"] is not None
+        critical = _ok(_post(api, "generic", example("14")))
+        assert critical["assessment"]["severity"] == "critical"
+        assert critical["assessment"]["target"] != "security"
+        assert critical["escalation"] is None  # not in this policy's list
+    # The server's ESCALATION_INTAKE_AUTO_OPEN wins over the policy.
+    with running_api(db_url, intake_secrets=SECRETS, policy_path=str(policy),
+                     intake_auto_open=("critical",)) as api:
+        assert _ok(_post(api, "generic", example("14")))["escalation"] is not None
+
+
+def test_a_policy_with_an_unknown_auto_open_value_is_refused(tmp_path: Path) -> None:
+    from escalation.adapters.policy_file import PolicyFileError, load_policy
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text('schema = 1\n\n[intake]\nauto_open = ["urgent"]\n', encoding="utf-8")
+    with pytest.raises(PolicyFileError, match=r"intake\.auto_open\[0\].*critical"):
+        load_policy(policy)

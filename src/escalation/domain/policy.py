@@ -181,6 +181,9 @@ class Policy:
     # (read by the importers, which check their keys); (source, canonical JSON text) pairs so
     # the policy stays hashable.
     imports: tuple[tuple[str, str], ...] = ()
+    # `[intake] auto_open`: severities and targets whose escalations the intake webhook opens
+    # at once (empty: intake only assesses).
+    intake_auto_open: tuple[str, ...] = ()
 
     def import_mapping(self) -> dict[str, Any]:
         """The policy's import mappings as `{"import": {source: table}}` (empty without any)."""
@@ -205,7 +208,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     reader = _Reader(data, "")
     reader.only(
         "schema", "name", "revision", "currency", "thresholds", "sla", "attention", "followups",
-        "calendar", "tiers", "channels", "people", "delivery", "smtp", "import",
+        "calendar", "tiers", "channels", "people", "delivery", "smtp", "import", "intake",
     )
     schema = reader.integer("schema", POLICY_SCHEMA_VERSION, minimum=1)
     if schema != POLICY_SCHEMA_VERSION:
@@ -223,8 +226,20 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         tiers=_tiers(reader.table("tiers")),
         notifications=_notifications(reader),
         imports=_imports(data.get("import", {})),
+        intake_auto_open=_intake_auto_open(reader.table("intake")),
     )
     return policy
+
+
+def _intake_auto_open(reader: _Reader) -> tuple[str, ...]:
+    reader.only("auto_open")
+    values = reader.strings("auto_open", ())
+    allowed = [s.value for s in Severity] + [t.value for t in Target]
+    for index, value in enumerate(values):
+        if value not in allowed:
+            raise PolicyError(f"intake.auto_open[{index}]", f"one of {', '.join(allowed)}",
+                              value)
+    return tuple(str(v) for v in values)
 
 
 IMPORT_SOURCES = ("zendesk", "freshdesk", "jira", "intercom", "github", "csv")
@@ -286,6 +301,8 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
         "tiers": {"critical_may_skip_l2": policy.tiers.critical_may_skip_l2},
         **_notifications_mapping(policy.notifications),
         **(policy.import_mapping() if policy.imports else {}),
+        **({"intake": {"auto_open": list(policy.intake_auto_open)}}
+           if policy.intake_auto_open else {}),
     }
 
 

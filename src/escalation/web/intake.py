@@ -10,7 +10,8 @@ checked against the source's secret (`ESCALATION_INTAKE_SECRET_<SOURCE>`):
 
 The body is mapped like the importer (`escalate import`), validated against the ticket contract,
 upserted by ticket id and indexed for patterns, then assessed at once. When the assessment
-escalates with a severity or target listed in `intake_auto_open`, the escalation is opened
+escalates with a severity or target listed in ESCALATION_INTAKE_AUTO_OPEN, else in the policy's
+`[intake] auto_open`, the escalation is opened
 (actor `intake:<source>`) unless the ticket already has an active one.
 """
 
@@ -183,7 +184,8 @@ def _receive(context: DeskContext, source: str, payload: Any) -> dict[str, Any]:
         desk.index_tickets([ticket], now)
     assessment = desk.assess(ticket, now)
     escalation = active[0] if active else None
-    wanted = set(context.settings.intake_auto_open)
+    # ESCALATION_INTAKE_AUTO_OPEN (the server's settings) wins over the policy's [intake].
+    wanted = set(context.settings.intake_auto_open or context.policy.intake_auto_open)
     if (escalation is None and assessment.decision is Decision.ESCALATE and wanted and (
             (assessment.severity is not None and assessment.severity.value in wanted)
             or (assessment.target is not None and assessment.target.value in wanted))):
