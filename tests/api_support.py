@@ -80,3 +80,12 @@ def running_api(db_url: str, *, raise_server_exceptions: bool = True,
             yield Api(client, store, clock)
     finally:
         store.close()
+
+
+def error_of(answer: Any, status: int, code: str) -> dict[str, Any]:
+    """The error body of `answer`, checked: its status, the one error shape, its code."""
+    assert answer.status_code == status, answer.text
+    body: dict[str, Any] = answer.json()
+    assert set(body) == {"error", "detail", "field"}
+    assert body["error"] == code
+    return body

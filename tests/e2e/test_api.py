@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from api_support import API, FIXED, Api, example, example_files, running_api
+from api_support import API, FIXED, Api, error_of, example, example_files, running_api
 from escalation.adapters.policy_file import load_policy
 from escalation.domain.access import Role
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
@@ -47,14 +47,6 @@ def _open(api: Api, headers: dict[str, str], ticket: dict[str, Any], **options: 
     assert answer.status_code == 201, answer.text
     escalation_id: str = answer.json()["id"]
     return escalation_id
-
-
-def _error(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    body: dict[str, Any] = answer.json()
-    assert set(body) == {"error", "detail", "field"}
-    assert body["error"] == code
-    return body
 
 
 # --- meta ----------------------------------------------------------------------------------------
@@ -111,7 +103,7 @@ def test_assess_takes_a_list_and_a_now(api: Api, agent: dict[str, str]) -> None:
     assert earlier["sla_status"] != "breached"
     bad = api.client.post(f"{API}/assess", params={"now": "yesterday"}, json=breached,
                           headers=agent)
-    assert _error(bad, 422, "invalid_input")["field"] == "now"
+    assert error_of(bad, 422, "invalid_input")["field"] == "now"
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
@@ -138,7 +130,7 @@ def test_brief_of_a_support_ticket_says_it_is_for_reference(api: Api,
     assert body["assessment"]["decision"] == "handle_in_support"
     assert "should be handled in support" in body["note"]
     listed = api.client.post(f"{API}/briefs", json=[example("11")], headers=admin)
-    assert "one ticket" in _error(listed, 422, "invalid_input")["detail"]
+    assert "one ticket" in error_of(listed, 422, "invalid_input")["detail"]
 
 
 def test_lint_answers_one_or_a_list(api: Api, agent: dict[str, str]) -> None:
@@ -174,7 +166,7 @@ def test_lint_answers_one_or_a_list(api: Api, agent: dict[str, str]) -> None:
 def test_bad_input_is_422_naming_the_field(api: Api, admin: dict[str, str], path: str,
                                            body: Any, field: str) -> None:
     answer = api.client.post(f"{API}{path}", json=body, headers=admin)
-    error = _error(answer, 422, "invalid_input")
+    error = error_of(answer, 422, "invalid_input")
     assert error["field"] == field
     assert error["detail"].startswith(f"{field}: ")
 
@@ -182,7 +174,7 @@ def test_bad_input_is_422_naming_the_field(api: Api, admin: dict[str, str], path
 def test_not_json_is_422(api: Api, admin: dict[str, str]) -> None:
     answer = api.client.post(f"{API}/assess", content=b"{not json",
                              headers={**admin, "Content-Type": "application/json"})
-    _error(answer, 422, "invalid_input")
+    error_of(answer, 422, "invalid_input")
 
 
 # --- escalations: open, list, show ----------------------------------------------------------------
@@ -204,7 +196,7 @@ def test_open_answers_201_with_the_escalation(api: Api, agent: dict[str, str]) -
 def test_open_refuses_a_support_ticket_unless_forced(api: Api, agent: dict[str, str]) -> None:
     refused = api.client.post(f"{API}/escalations", json={"ticket": example("11")},
                               headers=agent)
-    assert "should be handled in support" in _error(refused, 409, "refused")["detail"]
+    assert "should be handled in support" in error_of(refused, 409, "refused")["detail"]
     forced = api.client.post(f"{API}/escalations", json={
         "ticket": example("11"), "force": True, "target": "l2", "severity": "medium",
         "owner": "bob"}, headers=agent)
@@ -241,7 +233,7 @@ def test_a_security_ticket_opened_by_an_agent_is_hidden_from_them(
     body = answer.json()
     assert body["visible"] is False
     assert body["escalation"] is None
-    _error(api.client.get(f"{API}/escalations/{body['id']}", headers=agent), 404, "not_found")
+    error_of(api.client.get(f"{API}/escalations/{body['id']}", headers=agent), 404, "not_found")
     security = api.token("sam", Role.SECURITY)
     shown = api.client.get(f"{API}/escalations/{body['id']}", headers=security)
     assert shown.status_code == 200
@@ -283,7 +275,7 @@ def test_list_filters_pages_and_counts(api: Api, admin: dict[str, str]) -> None:
     for params, field in (({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
                           ({"offset": -1}, "offset"), ({"status": "asleep"}, "status[0]")):
         answer = api.client.get(f"{API}/escalations", params=params, headers=admin)
-        assert _error(answer, 422, "invalid_input")["field"] == field
+        assert error_of(answer, 422, "invalid_input")["field"] == field
 
 
 def test_show_gives_the_view_in_english_and_chinese(api: Api, admin: dict[str, str]) -> None:
@@ -320,7 +312,7 @@ def test_unknown_ids_are_404(api: Api, admin: dict[str, str], missing: str) -> N
                          ("post", "/ack"), ("post", "/close")):
         answer = api.client.request(method, f"{API}/escalations/{missing}{path}",
                                     headers=admin)
-        assert "no escalation" in _error(answer, 404, "not_found")["detail"]
+        assert "no escalation" in error_of(answer, 404, "not_found")["detail"]
 
 
 # --- the lifecycle ----------------------------------------------------------------------------
@@ -353,7 +345,7 @@ def test_full_lifecycle_is_audited_under_the_tokens_names(api: Api) -> None:
     assert raised.json()["severity"] == "critical"
     same = api.client.post(f"{url}/severity", json={"severity": "critical", "reason": "again"},
                            headers=eve)
-    assert "already critical" in _error(same, 409, "refused")["detail"]
+    assert "already critical" in error_of(same, 409, "refused")["detail"]
 
     draft = api.client.get(f"{url}/draft-update", params={"lang": "zh"}, headers=alice).json()
     assert draft["escalation_id"] == esc
@@ -367,14 +359,14 @@ def test_full_lifecycle_is_audited_under_the_tokens_names(api: Api) -> None:
     assert resolved.status_code == 200
     assert (resolved.json()["status"], resolved.json()["fix_kind"]) == ("resolved", "code_fix")
     early = api.client.post(f"{url}/close", headers=alice)
-    assert "inform_customer" in _error(early, 409, "refused")["detail"]
+    assert "inform_customer" in error_of(early, 409, "refused")["detail"]
     ticked = api.client.post(f"{url}/checklist", json={"items": [
         "notify_team", "update_ticket", "inform_customer", "document_learning"]},
                              headers=alice)
     assert ticked.json()["checklist"] == sorted(
         ["notify_team", "update_ticket", "inform_customer", "document_learning"])
     again = api.client.post(f"{url}/checklist", json={"items": ["notify_team"]}, headers=alice)
-    assert "already done" in _error(again, 409, "refused")["detail"]
+    assert "already done" in error_of(again, 409, "refused")["detail"]
     closed = api.client.post(f"{url}/close", headers=alice)
     assert closed.json()["status"] == "closed"
 
@@ -412,10 +404,10 @@ def test_deescalation_path_to_close(api: Api, agent: dict[str, str]) -> None:
     missing_note = api.client.post(f"{url}/deescalate",
                                    json={"reason": "workaround_found", "note": "  "},
                                    headers=agent)
-    assert "note is required" in _error(missing_note, 409, "refused")["detail"]
+    assert "note is required" in error_of(missing_note, 409, "refused")["detail"]
     bad_reason = api.client.post(f"{url}/deescalate", json={"reason": "bored", "note": "x"},
                                  headers=agent)
-    assert _error(bad_reason, 422, "invalid_input")["field"] == "reason"
+    assert error_of(bad_reason, 422, "invalid_input")["field"] == "reason"
     done = api.client.post(f"{url}/deescalate", json={
         "reason": "workaround_found", "note": "Clearing the SSO cookie unblocks them"},
                            headers=agent)
@@ -441,7 +433,7 @@ def test_refused_transitions_are_409_and_change_nothing(api: Api, admin: dict[st
     esc = _open(api, admin, example("01"))
     api.client.post(f"{API}/escalations/{esc}/ack", headers=admin)
     answer = api.client.post(f"{API}/escalations/{esc}/{action}", json=body, headers=admin)
-    assert says in _error(answer, 409, "refused")["detail"]
+    assert says in error_of(answer, 409, "refused")["detail"]
     timeline = api.client.get(f"{API}/escalations/{esc}/timeline", headers=admin).json()
     assert [e["action"] for e in timeline] == ["escalation.opened", "escalation.acknowledged"]
 
@@ -455,7 +447,7 @@ def test_link_adds_a_customer(api: Api, agent: dict[str, str]) -> None:
     assert linked.json()["customers_affected"] >= 2
     twice = api.client.post(f"{API}/escalations/{esc}/link", json={"ticket": other},
                             headers=agent)
-    assert "already linked" in _error(twice, 409, "refused")["detail"]
+    assert "already linked" in error_of(twice, 409, "refused")["detail"]
     view = api.client.get(f"{API}/escalations/{esc}", headers=agent).json()
     assert "ZD-77777" in view["linked_tickets"]
 
@@ -513,13 +505,13 @@ def test_no_bad_or_revoked_token_is_401(api: Api) -> None:
     for sent in ({}, {"Authorization": "Basic YWRhOnB3"}, {"Authorization": "Bearer "},
                  {"Authorization": "Bearer esd_not-a-real-token"}):
         answer = api.client.get(f"{API}/escalations", headers=sent)
-        body = _error(answer, 401, "unauthorized")
+        body = error_of(answer, 401, "unauthorized")
         assert answer.headers["WWW-Authenticate"] == "Bearer"
         assert "Authorization" in body["detail"]
     gone = api.token("gone", Role.ADMIN)
     revoke_token(api.store, "gone", by="test", now=FIXED)
     answer = api.client.get(f"{API}/escalations", headers=gone)
-    assert "revoked" in _error(answer, 401, "unauthorized")["detail"]
+    assert "revoked" in error_of(answer, 401, "unauthorized")["detail"]
     assert api.client.get(f"{API}/escalations", headers=headers).status_code == 200
 
 
@@ -528,7 +520,7 @@ def test_a_body_over_the_limit_is_413(db_url: str) -> None:
         admin = api.token("ada", Role.ADMIN)
         big = {**example("01"), "description": "x" * 5_000}
         answer = api.client.post(f"{API}/assess", json=big, headers=admin)
-        assert "4000 bytes" in _error(answer, 413, "too_large")["detail"]
+        assert "4000 bytes" in error_of(answer, 413, "too_large")["detail"]
         small = api.client.post(f"{API}/assess", json=example("02"), headers=admin)
         assert small.status_code == 200
 
@@ -540,7 +532,7 @@ def test_too_many_requests_are_429_with_retry_after(db_url: str) -> None:
                     for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         answer = api.client.get(f"{API}/escalations", headers=admin)
-        _error(answer, 429, "rate_limited")
+        error_of(answer, 429, "rate_limited")
         assert int(answer.headers["Retry-After"]) >= 1
         other = api.token("lena", Role.LEAD)  # the bucket is per token
         assert api.client.get(f"{API}/escalations", headers=other).status_code == 200
@@ -555,7 +547,7 @@ def test_a_500_never_leaks_a_traceback(db_url: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(services.Desk, "queue", broken)
     with running_api(db_url, raise_server_exceptions=False) as api:
         answer = api.client.get(f"{API}/escalations", headers=api.token("ada", Role.ADMIN))
-        body = _error(answer, 500, "internal")
+        body = error_of(answer, 500, "internal")
         assert body["detail"].startswith("internal error ")
         for leak in ("Traceback", "hunter2", "RuntimeError", "config.py", 'File "'):
             assert leak not in answer.text

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from api_support import API, Api, example, running_api
+from api_support import API, Api, error_of, example, running_api
 from escalation.adapters.importers import jira
 from escalation.web.settings import WebSettings
 
@@ -57,14 +57,6 @@ def _ok(answer: Any) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     data: dict[str, Any] = answer.json()
     return data
-
-
-def _error(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    body: dict[str, Any] = answer.json()
-    assert set(body) == {"error", "detail", "field"}
-    assert body["error"] == code
-    return body
 
 
 def _zendesk_ticket() -> dict[str, Any]:
@@ -128,38 +120,38 @@ def test_signed_generic_ticket_is_assessed_without_opening_below_the_policy(api:
 @pytest.mark.parametrize("source", ["zendesk", "jira", "generic"])
 def test_a_bad_signature_is_401(api: Api, source: str) -> None:
     answer = _post(api, source, example("01"), secret="wrong")
-    body = _error(answer, 401, "unauthorized")
+    body = error_of(answer, 401, "unauthorized")
     assert "signature" in body["detail"]
 
 
 @pytest.mark.parametrize("source", ["zendesk", "jira", "generic"])
 def test_a_missing_signature_is_401(api: Api, source: str) -> None:
     answer = api.client.post(f"{API}/intake/{source}", content=_body(example("01")))
-    _error(answer, 401, "unauthorized")
+    error_of(answer, 401, "unauthorized")
 
 
 def test_a_tampered_body_is_401(api: Api) -> None:
     headers = _signed("generic", _body(example("01")))
     tampered = example("01") | {"subject": "something else"}
     answer = api.client.post(f"{API}/intake/generic", content=_body(tampered), headers=headers)
-    _error(answer, 401, "unauthorized")
+    error_of(answer, 401, "unauthorized")
 
 
 def test_a_source_without_a_secret_is_403_naming_the_variable(db_url: str) -> None:
     with running_api(db_url, intake_secrets={"jira": "x"}) as api:
-        body = _error(_post(api, "zendesk", _zendesk_ticket()), 403, "forbidden")
+        body = error_of(_post(api, "zendesk", _zendesk_ticket()), 403, "forbidden")
         assert "ESCALATION_INTAKE_SECRET_ZENDESK" in body["detail"]
 
 
 def test_an_unknown_source_is_404(api: Api) -> None:
-    body = _error(api.client.post(f"{API}/intake/freshdesk", content=b"{}"), 404, "not_found")
+    body = error_of(api.client.post(f"{API}/intake/freshdesk", content=b"{}"), 404, "not_found")
     assert "zendesk, jira, generic" in body["detail"]
 
 
 def test_an_invalid_ticket_is_422_naming_the_field(api: Api) -> None:
     ticket = example("01")
     ticket["customer"]["arr"] = "lots"
-    body = _error(_post(api, "generic", ticket), 422, "invalid_input")
+    body = error_of(_post(api, "generic", ticket), 422, "invalid_input")
     assert body["field"] == "customer.arr"
     with api.store.unit_of_work(read_only=True) as uow:
         assert uow.get_ticket(ticket["id"]) is None
@@ -169,7 +161,7 @@ def test_a_body_that_is_not_json_is_422(api: Api) -> None:
     body = b"not json"
     answer = api.client.post(f"{API}/intake/generic", content=body,
                              headers=_signed("generic", body))
-    _error(answer, 422, "invalid_input")
+    error_of(answer, 422, "invalid_input")
 
 
 @pytest.mark.parametrize("name", ["14", "04"])
@@ -228,7 +220,7 @@ def test_intake_is_rate_limited_by_client_address(db_url: str) -> None:
     with running_api(db_url, intake_secrets=SECRETS, requests_per_minute=1, burst=1) as api:
         _ok(_post(api, "generic", example("02")))
         answer = _post(api, "generic", example("02"))
-        _error(answer, 429, "rate_limited")
+        error_of(answer, 429, "rate_limited")
         assert "Retry-After" in answer.headers
 
 

@@ -44,6 +44,16 @@ class MappingError(ValueError):
     """The mapping file is not what an importer understands."""
 
 
+# The mapping tables every helpdesk source reads (each adds its own defaults beside them).
+COMMON_DEFAULTS: dict[str, Any] = {
+    "category_by_tag": {},
+    "facts_by_priority": {},
+    "facts_by_tag": {},
+    "fields": {},
+    "customers": {},
+}
+
+
 def settings(source: str, mapping: Mapping[str, Any] | None,
              defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The source's defaults with the `[import.SOURCE]` section of the mapping laid over them

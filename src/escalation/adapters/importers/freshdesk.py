@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from escalation.adapters.importers._common import (
+    COMMON_DEFAULTS,
     SkipRecordError,
     apply_fields,
     category_for,
@@ -36,13 +37,9 @@ from escalation.adapters.importers._stream import json_records
 SOURCE = "freshdesk"
 PRIORITIES = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
 DEFAULTS: dict[str, Any] = {
-    "category_by_tag": {},
+    **COMMON_DEFAULTS,
     "category_by_type": {"Question": "how_to", "Incident": "bug", "Problem": "bug",
                          "Feature Request": "feature_request"},
-    "facts_by_priority": {},
-    "facts_by_tag": {},
-    "fields": {},
-    "customers": {},
 }
 
 

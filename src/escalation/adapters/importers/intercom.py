@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from escalation.adapters.importers._common import (
+    COMMON_DEFAULTS,
     SkipRecordError,
     apply_fields,
     customer_from,
@@ -37,11 +38,7 @@ from escalation.adapters.importers._stream import json_records
 
 SOURCE = "intercom"
 DEFAULTS: dict[str, Any] = {
-    "category_by_tag": {},
-    "facts_by_priority": {},
-    "facts_by_tag": {},
-    "fields": {},
-    "customers": {},
+    **COMMON_DEFAULTS,
 }
 _INBOUND = {"user", "lead", "contact"}
 

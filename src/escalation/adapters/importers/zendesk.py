@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from escalation.adapters.importers._common import (
+    COMMON_DEFAULTS,
     SkipRecordError,
     apply_fields,
     category_for,
@@ -38,12 +39,8 @@ from escalation.adapters.importers._stream import json_records
 
 SOURCE = "zendesk"
 DEFAULTS: dict[str, Any] = {
-    "category_by_tag": {},
+    **COMMON_DEFAULTS,
     "category_by_type": {"question": "how_to", "problem": "bug", "incident": "bug"},
-    "facts_by_priority": {},
-    "facts_by_tag": {},
-    "fields": {},
-    "customers": {},
 }
 
 
