@@ -25,6 +25,7 @@ from escalation.domain.cadence import (
 from escalation.domain.calendar import BusinessCalendar
 from escalation.domain.contract import ticket_from_mapping
 from escalation.domain.customer_update import draft_customer_update
+from escalation.domain.extract import Extraction, extract, with_derived
 from escalation.domain.impact import customers_affected
 from escalation.domain.learnings import LearningMatch, learning_from, match_learnings
 from escalation.domain.lifecycle import Action, check_allowed
@@ -77,10 +78,19 @@ def calendar_for(customer: Customer, policy: Policy) -> BusinessCalendar:
     )
 
 
+def derive_facts(ticket: Ticket, policy: Policy) -> Extraction | None:
+    """What the ticket's words say (`[derive]` of the policy; None when it is turned off)."""
+    if not policy.derive.enabled:
+        return None
+    from escalation.adapters.lexicon_files import load_lexicon  # noqa: PLC0415
+
+    return extract(ticket, load_lexicon(policy.derive.lexicons))
+
+
 def assess_ticket(ticket: Ticket, policy: Policy, now: datetime) -> Assessment:
     """Assess one ticket; the calendar is built only when the policy counts business hours."""
     calendar = calendar_for(ticket.customer, policy) if policy.sla.clock == "business" else None
-    return assess(ticket, policy, now, calendar)
+    return assess(ticket, policy, now, calendar, derived=derive_facts(ticket, policy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +106,10 @@ class BriefedTicket:
 def brief_ticket(ticket: Ticket, policy: Policy, now: datetime) -> BriefedTicket:
     """Assess a ticket, build its brief in the customer's calendar, and lint the brief."""
     calendar = calendar_for(ticket.customer, policy)
-    assessment = assess(ticket, policy, now, calendar)
+    derived = derive_facts(ticket, policy)
+    assessment = assess(ticket, policy, now, calendar, derived=derived)
+    if derived:
+        ticket = with_derived(ticket, derived)
     brief = build_brief(ticket, assessment, policy, now, calendar)
     return BriefedTicket(ticket, assessment, brief, lint_brief(brief, ticket))
 
@@ -187,7 +200,8 @@ class Desk:
         with batch_mode():
             return [
                 assess(ticket, self.policy, now, calendar_for(ticket.customer, self.policy),
-                       history=match_learnings(ticket, learnings), patterns=found)
+                       history=match_learnings(ticket, learnings), patterns=found,
+                       derived=derive_facts(ticket, self.policy))
                 for ticket, found in zip(tickets, evidence, strict=True)
             ]
 
@@ -291,7 +305,7 @@ class Desk:
             history = self.history_for(uow, ticket)
             evidence = self.patterns.evidence(uow, ticket)
             assessment = assess(ticket, self.policy, now, calendar, history=history,
-                                patterns=evidence)
+                                patterns=evidence, derived=derive_facts(ticket, self.policy))
             if assessment.decision is Decision.HANDLE_IN_SUPPORT and not force:
                 why = "; ".join(r.text for r in assessment.reasons)
                 raise DeskError(
@@ -615,11 +629,14 @@ class Desk:
     def _brief(self, escalation: Escalation, ticket: Ticket, now: datetime) -> BriefedTicket:
         """The brief as the escalation stands now: its current severity, target and breadth."""
         calendar = calendar_for(ticket.customer, self.policy)
+        derived = derive_facts(ticket, self.policy)
+        if derived:
+            ticket = with_derived(ticket, derived)
         facts = replace(ticket.facts, customers_affected=max(
             escalation.customers_affected, ticket.facts.customers_affected or 0))
         current = replace(ticket, facts=facts)
         assessment = replace(
-            assess(current, self.policy, now, calendar),
+            assess(current, self.policy, now, calendar, derived=derived),
             severity=escalation.severity, target=escalation.target,
             also_notify=escalation.also_notify,
         )

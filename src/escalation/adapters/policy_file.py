@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from escalation.adapters.lexicon_files import check_lexicon_files
 from escalation.domain.errors import PolicyError
 from escalation.domain.policy import DEFAULT_POLICY, Policy, policy_from_mapping
 
@@ -88,8 +89,24 @@ def check_policy(path: str | Path) -> tuple[Policy | None, list[PolicyProblem]]:
                 f'expected an IANA time zone like "Europe/Berlin", got "{zone}"',
             ))
             policy = None
+    if policy is not None and policy.derive.lexicons:
+        policy = _with_lexicons(policy, Path(path), name, text, problems)
     problems.sort(key=lambda p: p.line or 0)
     return policy, problems
+
+
+def _with_lexicons(policy: Policy, path: Path, name: str, text: str,
+                   problems: list[PolicyProblem]) -> Policy | None:
+    """The policy with its `[derive] lexicons` resolved next to the policy file and checked."""
+    resolved = tuple(str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
+                     for p in policy.derive.lexicons)
+    found = check_lexicon_files(resolved)
+    for index, message in found:
+        key = f"derive.lexicons[{index}]"
+        problems.append(PolicyProblem(name, key, _line_of(text, key), message))
+    if found:
+        return None
+    return replace(policy, derive=replace(policy.derive, lexicons=resolved))
 
 
 def _drop(data: dict[str, Any], key_path: str) -> bool:

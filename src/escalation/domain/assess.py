@@ -64,6 +64,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from escalation.domain.extract import Extraction, with_derived
 from escalation.domain.impact import (
     SlaStanding,
     customers_affected,
@@ -75,6 +76,7 @@ from escalation.domain.impact import (
 )
 from escalation.domain.learnings import Learning, LearningMatch
 from escalation.domain.model import (
+    N_,
     Assessment,
     Category,
     Decision,
@@ -103,11 +105,6 @@ _ENG, _PRODUCT, _SECURITY, _LEADERSHIP, _TIER = "eng", "product", "security", "l
 _ISSUE = "issue"
 
 
-def N_(template: str) -> str:  # noqa: N802 - the gettext convention
-    """Mark a sentence for the message catalog without translating it here."""
-    return template
-
-
 class _Trigger:
     __slots__ = ("reason", "route", "strength")
 
@@ -125,17 +122,22 @@ def assess(
     *,
     history: Sequence[LearningMatch] = (),
     patterns: PatternEvidence | None = None,
+    derived: Extraction | None = None,
 ) -> Assessment:
     """Decide escalate or handle in support, the target, the severity and every reason.
 
     `now` makes time-based judgements reproducible; without it SLA standing is unknown.
     `calendar` is the customer's business calendar, used when the policy counts SLA hours in
     business time. `history` is what earlier escalations of similar tickets taught and
-    `patterns` what similar tickets say (see the module docstring).
+    `patterns` what similar tickets say (see the module docstring). `derived` is what the
+    ticket's own words say (`extract.extract`): its facts fill those the ticket leaves unset,
+    and every reason resting on one cites the words it was read from.
     """
     evidence = patterns if patterns is not None else _NO_EVIDENCE
     stated = ticket
-    ticket, customer_tickets = _with_pattern_facts(stated, evidence)
+    read = ticket if not derived else with_derived(ticket, derived)
+    ticket, customer_tickets = _with_pattern_facts(
+        read, evidence, explicit_count=stated.facts.customers_affected is not None)
     if now is None:
         sla = SlaStanding(SlaStatus.UNKNOWN)
         scoring_now = ticket.created_at
@@ -158,7 +160,7 @@ def assess(
     escalate = strongest >= FIRM or (strongest == SOFT and not support)
 
     if not escalate:
-        reasons = tuple(support) or (
+        reasons = _cited(tuple(support), derived) or (
             Reason("support.no_trigger", "support",
                    N_("No escalation trigger of the playbook applies; handle in support")),
         )
@@ -182,9 +184,9 @@ def assess(
     target, also_notify = _route(ticket, policy, triggers, severity)
     impact = score_impact(ticket, policy, scoring_now or _EPOCH, sla, severity_drivers)
     # Strongest first; the sort is stable, so rules keep the seed's order within a strength.
-    reasons = tuple(
+    reasons = _cited(tuple(
         t.reason for strength in (HARD, FIRM, SOFT) for t in triggers if t.strength == strength
-    )
+    ), derived)
     return Assessment(
         ticket_id=stated.id,
         decision=Decision.ESCALATE,
@@ -194,7 +196,7 @@ def assess(
         reasons=reasons,
         impact=impact,
         sla_status=sla.status,
-        missing=missing_for(stated, target),
+        missing=missing_for(read, target),
         sla_hours_used=sla.hours_used,
         sla_hours=sla.hours,
     )
@@ -204,8 +206,54 @@ _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _NO_EVIDENCE = PatternEvidence()
 
 
+# The facts each reason rests on, for citing the words a derived one was read from. A reason
+# with parameters of its own (tickets, an escalation) cites those instead.
+_REASON_FACTS: dict[str, tuple[str, ...]] = {
+    "impact.potential_data_exposure": ("potential_data_exposure",),
+    "impact.unauthorized_access": ("unauthorized_access",),
+    "impact.vulnerability_report": ("vulnerability_report",),
+    "impact.compliance_concern": ("compliance_concern",),
+    "impact.security_concern": ("security_concern",),
+    "technical.data_loss": ("data_loss",),
+    "technical.data_corruption": ("data_corruption",),
+    "impact.production_down": ("production_down",),
+    "impact.data_integrity_at_risk": ("data_integrity_at_risk",),
+    "impact.multiple_customers": ("customers_affected",),
+    "pattern.three_plus_customers": ("customers_affected",),
+    "impact.blocked_without_workaround": ("blocked", "major_functionality_broken"),
+    "business.high_value_churn_risk": ("churn_risk",),
+    "business.executive_involvement": ("executive_involvement_requested",),
+    "business.policy_exception": ("policy_exception_needed",),
+    "business.pr_or_legal_risk": ("pr_or_legal_risk",),
+    "time.unreasonable_wait": ("hours_waiting",),
+    "pattern.recurring_after_fix": ("recurring_after_fix",),
+    "pattern.severity_increasing": ("severity_increasing",),
+    "product.feature_gap": ("category",),
+    "support.guidance": ("category",),
+    "support.configuration": ("category",),
+    "support.known_workaround": ("known_workaround",),
+}
+_CITES_ITS_OWN = frozenset({"tickets", "escalation", "trend", "ticket"})
+
+
+def _cited(reasons: tuple[Reason, ...], derived: Extraction | None) -> tuple[Reason, ...]:
+    """Each reason that rests on a derived fact, citing the words it was read from."""
+    if not derived:
+        return reasons
+    out = []
+    for reason in reasons:
+        cites = None
+        if not _CITES_ITS_OWN & reason.params.keys():
+            for fact in _REASON_FACTS.get(reason.code, ()):
+                cites = derived.cite(fact)
+                if cites is not None:
+                    break
+        out.append(replace(reason, cites=cites) if cites is not None else reason)
+    return tuple(out)
+
+
 def _with_pattern_facts(
-    ticket: Ticket, evidence: PatternEvidence
+    ticket: Ticket, evidence: PatternEvidence, *, explicit_count: bool = False
 ) -> tuple[Ticket, tuple[str, ...] | None]:
     """The ticket with the customers affected the matches show, if it states none.
 
@@ -213,7 +261,7 @@ def _with_pattern_facts(
     (None when the count is the ticket's own).
     """
     derived = evidence.customers_affected
-    if ticket.facts.customers_affected is not None or derived is None:
+    if explicit_count or derived is None:
         return ticket, None
     if derived <= (customers_affected(ticket) or 0):
         return ticket, None

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Union
 
-from escalation.domain.assess import N_
 from escalation.domain.impact import customers_affected
 from escalation.domain.model import (
+    N_,
     Assessment,
     Category,
     Direction,

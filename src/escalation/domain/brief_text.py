@@ -20,7 +20,6 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from escalation.domain.assess import N_
 from escalation.domain.brief import (
     Attempt,
     Brief,
@@ -33,7 +32,7 @@ from escalation.domain.brief import (
     Value,
 )
 from escalation.domain.errors import InputError
-from escalation.domain.model import Severity, Target
+from escalation.domain.model import N_, Severity, Target
 
 # -- what each part of the brief is, and which ticket field fills it ------------------------
 

@@ -298,14 +298,14 @@ def _facts(value: Any, path: str) -> Facts:
                 kwargs[key] = item
         elif key == "category":
             kwargs[key] = _enum(item, _CATEGORIES, f"{path}.category")
-        elif key in ("customers_affected", "high_value_customers_affected"):
+        elif key in ("customers_affected", "high_value_customers_affected", "users_affected"):
             kwargs[key] = _count(item, f"{path}.{key}")
         elif key == "hours_waiting":
             kwargs[key] = _number(item, f"{path}.hours_waiting", "a number of hours ≥ 0")
         # Unknown facts are kept in the ticket's raw form and ignored here.
     if not kwargs:
         return _EMPTY_FACTS
-    return Facts(**kwargs)
+    return Facts(**kwargs, stated=frozenset(kwargs))
 
 
 def _steps_tried(value: Any, path: str) -> tuple[StepTried, ...]:

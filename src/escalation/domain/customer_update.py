@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from escalation.domain.assess import N_
 from escalation.domain.brief import Moment, Phrase, Said, Term, Value
-from escalation.domain.model import Escalation, Status
+from escalation.domain.model import N_, Escalation, Status
 
 
 def draft_customer_update(

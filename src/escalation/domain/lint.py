@@ -78,7 +78,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from escalation.domain.assess import N_, missing_for
+from escalation.domain.assess import missing_for
 from escalation.domain.brief import (
     Attempt,
     Brief,
@@ -93,7 +93,7 @@ from escalation.domain.brief import (
     Term,
     Value,
 )
-from escalation.domain.model import Target, Ticket
+from escalation.domain.model import N_, Target, Ticket
 
 
 class LintLevel(StrEnum):

@@ -188,6 +188,12 @@ class Facts:
     # Extensions beyond SPEC.md's list, used by the Product and Security briefs.
     competitive_pressure: str | None = None
     containment: str | None = None
+    # Users of this one customer affected ("all our 300 users"): depth of the customer's
+    # problem, not breadth across customers.
+    users_affected: int | None = None
+    # The facts the ticket named itself (even as false or zero): derived facts never replace
+    # them. Not part of equality: two tickets with the same facts are the same.
+    stated: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,11 +281,24 @@ class Reason:
     category: str
     template: str
     params: Mapping[str, str] = field(default_factory=dict)
+    # For a reason that rests on a fact read from the ticket's words: where and what was
+    # read (`description: "half of our contacts disappeared"`).
+    cites: str = ""
 
     @property
     def text(self) -> str:
         """The reason as one English sentence."""
-        return self.template.format(**self.params) if self.params else self.template
+        said = self.template.format(**self.params) if self.params else self.template
+        return READ_IN.format(reason=said, cites=self.cites) if self.cites else said
+
+
+def N_(template: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a sentence for the message catalog without translating it here."""
+    return template
+
+
+# How a reason shows the words it was read from (translated by the renderers).
+READ_IN = N_("{reason} (read in {cites})")
 
 
 class Level(StrEnum):

@@ -164,6 +164,14 @@ class Tiers:
 
 
 @dataclass(frozen=True, slots=True)
+class Derive:
+    """Fact extraction from the ticket's text (`[derive]`)."""
+
+    enabled: bool = True
+    lexicons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """Everything a team may tune; `Policy()` is the seed's playbook as written."""
 
@@ -184,6 +192,10 @@ class Policy:
     # `[intake] auto_open`: severities and targets whose escalations the intake webhook opens
     # at once (empty: intake only assesses).
     intake_auto_open: tuple[str, ...] = ()
+    # `[derive]`: whether facts are read from the ticket's words, and the team's own lexicon
+    # files (added to the shipped English and Chinese ones; paths as written in the policy,
+    # resolved and checked by the policy loader).
+    derive: Derive = field(default_factory=Derive)
 
     def import_mapping(self) -> dict[str, Any]:
         """The policy's import mappings as `{"import": {source: table}}` (empty without any)."""
@@ -209,6 +221,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     reader.only(
         "schema", "name", "revision", "currency", "thresholds", "sla", "attention", "followups",
         "calendar", "tiers", "channels", "people", "delivery", "smtp", "import", "intake",
+        "derive",
     )
     schema = reader.integer("schema", POLICY_SCHEMA_VERSION, minimum=1)
     if schema != POLICY_SCHEMA_VERSION:
@@ -227,8 +240,15 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         notifications=_notifications(reader),
         imports=_imports(data.get("import", {})),
         intake_auto_open=_intake_auto_open(reader.table("intake")),
+        derive=_derive(reader.table("derive")),
     )
     return policy
+
+
+def _derive(reader: _Reader) -> Derive:
+    reader.only("enabled", "lexicons")
+    return Derive(enabled=reader.boolean("enabled", True),
+                  lexicons=reader.strings("lexicons", ()))
 
 
 def _intake_auto_open(reader: _Reader) -> tuple[str, ...]:
@@ -303,6 +323,8 @@ def policy_to_mapping(policy: Policy) -> dict[str, Any]:
         **(policy.import_mapping() if policy.imports else {}),
         **({"intake": {"auto_open": list(policy.intake_auto_open)}}
            if policy.intake_auto_open else {}),
+        **({"derive": {"enabled": policy.derive.enabled, "lexicons": list(policy.derive.lexicons)}}
+           if policy.derive != Derive() else {}),
     }
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-from escalation.domain.assess import N_
 from escalation.domain.brief import (
     WITHHELD_REVENUE,
     Moment,
@@ -25,7 +24,7 @@ from escalation.domain.brief import (
     Term,
     Value,
 )
-from escalation.domain.model import Reason
+from escalation.domain.model import N_, READ_IN, Reason
 from escalation.render.i18n import (
     check_language,
     fill,
@@ -191,4 +190,9 @@ def render_reason(reason: Reason, lang: str) -> str:
         value = params.get(name)
         return translate(value, lang) if value == WITHHELD_REVENUE else value
 
-    return fill(translate(reason.template, lang), param)
+    said = fill(translate(reason.template, lang), param)
+    if not reason.cites:
+        return said
+    cites = reason.cites
+    return fill(translate(READ_IN, lang),
+                lambda name: said if name == "reason" else cites if name == "cites" else None)

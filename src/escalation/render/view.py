@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from escalation.domain.assess import N_
 from escalation.domain.brief import Brief, Line, Needed, Value
+from escalation.domain.model import N_
 from escalation.render.i18n import translate
 from escalation.render.values import COLON, ValueRenderer, render_reason
 

@@ -22,10 +22,10 @@ from starlette.exceptions import HTTPException
 
 from escalation.adapters.db.store import ConflictError
 from escalation.domain.access import AccessDeniedError, Principal, may_act, sees_revenue
-from escalation.domain.assess import N_
 from escalation.domain.errors import InputError
 from escalation.domain.lifecycle import ALLOWED_FROM, Action, LifecycleError, closing_gaps
 from escalation.domain.model import (
+    N_,
     ChecklistItem,
     DeEscalationReason,
     Escalation,

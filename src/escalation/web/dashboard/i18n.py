@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from escalation.domain.assess import N_
+from escalation.domain.model import N_
 from escalation.render.i18n import BABEL_LOCALES, LANGUAGES, format_money
 
 DOMAIN = "dashboard"

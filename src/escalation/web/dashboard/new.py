@@ -17,13 +17,12 @@ from starlette.datastructures import FormData
 
 from escalation.adapters.db.store import ConflictError, NotFoundError
 from escalation.domain.access import AccessDeniedError, may_open, sees_revenue
-from escalation.domain.assess import N_
 from escalation.domain.brief import build_brief
 from escalation.domain.contract import ticket_from_mapping
 from escalation.domain.errors import InputError
 from escalation.domain.lifecycle import LifecycleError
 from escalation.domain.lint import lint_brief
-from escalation.domain.model import Category, Severity, Target
+from escalation.domain.model import N_, Category, Severity, Target
 from escalation.services import DeskError, calendar_for
 from escalation.web.dashboard import i18n
 from escalation.web.dashboard.briefs import assessment_view, brief_view, sorted_findings

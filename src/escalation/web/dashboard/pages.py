@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 
 from escalation.adapters.db.store import NotFoundError
 from escalation.domain.access import AccessDeniedError, Principal
-from escalation.domain.assess import N_
+from escalation.domain.model import N_
 from escalation.render.values import COLON
 from escalation.web.dashboard import i18n
 from escalation.web.deps import DeskContext

@@ -18,9 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from escalation.adapters.db.store import ConflictError
 from escalation.domain.access import AccessDeniedError, can_see, may_open
-from escalation.domain.assess import N_
 from escalation.domain.lifecycle import LifecycleError
-from escalation.domain.model import Ticket
+from escalation.domain.model import N_, Ticket
 from escalation.domain.patterns import Cluster, IndexedTicket
 from escalation.services import DeskError
 from escalation.web.dashboard import i18n
@@ -96,6 +95,8 @@ def ticket_mapping(ticket: Ticket) -> dict[str, Any]:
             out = {}
             for f in fields(value):
                 item = getattr(value, f.name)
+                if isinstance(item, frozenset):
+                    continue  # Facts.stated: bookkeeping, not part of the contract
                 if item is None or item is False or (
                         isinstance(item, tuple | list | Mapping) and not item):
                     continue  # absent: the contract's default

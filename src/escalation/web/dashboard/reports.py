@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from escalation.domain.access import can_see
-from escalation.domain.assess import N_
-from escalation.domain.model import Severity, Target
+from escalation.domain.model import N_, Severity, Target
 from escalation.domain.reports import build_report
 from escalation.render.charts import (
     SEVERITY_COLOURS,

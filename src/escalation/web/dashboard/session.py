@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from escalation.domain.assess import N_
+from escalation.domain.model import N_
 from escalation.tokens import hash_secret
 from escalation.web.dashboard import i18n
 from escalation.web.dashboard.pages import (
