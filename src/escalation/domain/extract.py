@@ -10,9 +10,10 @@ says otherwise; a match that is not asserted is kept as a `Mention` with the rea
 
 - **quoted**: inside quotation marks ("…", “…”, 「…」), on an e-mail quote line (`> …`), below
   an "On … wrote:" line, or on a pasted log line (timestamps, log levels, stack frames);
-- **question**: the clause ends with a question mark or a question cue comes before the phrase
-  ("asked whether", "is it possible", 是否, 有没有) — except questions that presuppose what
-  they ask about ("why did we lose data?");
+- **question**: a question cue comes before the phrase in its clause ("asked whether", "is it
+  possible", 是否, 有没有), or the clause ends with a question mark — unless it is a question
+  that presupposes what it asks about or a request (`presupposing_question`: "why did we lose
+  data?", "can you waive the fee?");
 - **negated**: a negation cue in the few words before the phrase within its clause ("no data
   was lost", 没有数据丢失), inside one of its `...` gaps (数据没有丢失), or a negating tail
   after it ("… is not a concern");
@@ -29,6 +30,7 @@ that would have derived something else is kept as an `overridden` mention.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -49,10 +51,9 @@ _CATEGORY_PREFIX = "category:"
 _WINDOW_WORDS = 4
 _WINDOW_CHARS = 4
 _PHRASE_SHOWN = 120
-_CLAUSE_END = re.compile(r"[.!?;:,\n。！？；：，]")
-_SENTENCE_PUNCT = frozenset(".!?;:,\n。！？；：，")
 _QUESTION_MARKS = frozenset("?？")
 _WORD = re.compile(r"[\w']+")
+_DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
 _QUOTED = re.compile(r'"[^"\n]{1,300}"|“[^”]{1,300}”|「[^」]{1,300}」|『[^』]{1,300}』')
@@ -63,6 +64,7 @@ _LOG_LINE = re.compile(
     r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|\d{3} [a-z ]+ \(|[{}\[\]]\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_QUOTE_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _REPLY_HEADER = re.compile(r"^\s*(?:on .{4,120} wrote:|-{2,} ?original message ?-{2,}"
                            r"|from: .+\n\s*sent: |在.{2,60}写道[:：])",
                            re.IGNORECASE | re.MULTILINE)
@@ -147,7 +149,6 @@ def extract(ticket: Ticket, lexicon: Lexicon) -> Extraction:
     fields = list(_fields(ticket))
     if not fields or not lexicon.languages:
         return NO_EXTRACTION
-    stated = stated_facts(ticket.facts)
     found: dict[str, list[tuple[Any, Evidence]]] = {}
     mentions: list[Mention] = []
     used: list[str] = []
@@ -157,17 +158,43 @@ def extract(ticket: Ticket, lexicon: Lexicon) -> Extraction:
         if not texts:
             continue
         used.append(language.code)
-        for name, text in texts:
-            _read(language, name, text, found, mentions)
+        _read(language, _Text(texts), found, mentions)
     derived: dict[str, DerivedFact] = {}
+    if not found:
+        return Extraction(derived, tuple(mentions), tuple(used))
+    facts = ticket.facts
     for fact, hits in _decide(found, mentions, lexicon).items():
         value, evidence = hits
-        if fact in stated:
+        if fact in facts.stated or (fact in _DEFAULTS and getattr(facts, fact) != _DEFAULTS[fact]):
             mentions.extend(Mention(fact, e, "overridden: the ticket states this fact")
                             for e in evidence)
             continue
         derived[fact] = DerivedFact(fact, value, tuple(evidence))
     return Extraction(derived, tuple(mentions), tuple(used))
+
+
+class _Text:
+    """The fields of a ticket read as one text, one blank line apart (a clause break), with
+    the way back from an offset to its field."""
+
+    __slots__ = ("lower", "names", "original", "starts")
+
+    def __init__(self, fields: list[tuple[str, str]]):
+        self.names = [name for name, _ in fields]
+        self.starts: list[int] = []
+        at = 0
+        for _, text in fields:
+            self.starts.append(at)
+            at += len(text) + 2
+        self.original = "\n\n".join(text for _, text in fields)
+        self.lower = self.original.lower().replace("’", "'")
+
+    def where(self, begin: int) -> tuple[str, int, int]:
+        """The field an offset falls in, its start and its end."""
+        index = bisect_right(self.starts, begin) - 1
+        start = self.starts[index]
+        end = self.starts[index + 1] - 2 if index + 1 < len(self.starts) else len(self.lower)
+        return self.names[index], start, end
 
 
 def with_derived(ticket: Ticket, extraction: Extraction) -> Ticket:
@@ -197,24 +224,54 @@ def _fields(ticket: Ticket) -> Iterator[tuple[str, str]]:
             yield "tags", ", ".join(words)
 
 
-def _read(language: Language, name: str, text: str,
+def _read(language: Language, text: _Text,
           found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention]) -> None:
-    lower = text.lower().replace("’", "'")
-    candidates = _candidates(language, lower)
-    if not candidates:
+    lower = text.lower
+    keys = _keys_in(language, lower)
+    if not keys:
         return
-    set_aside = _set_aside_spans(lower)
+    # A phrase found by its first word is matched right there; one found by a later word is
+    # searched for in that word's clause (a phrase never spans clause punctuation or a line).
+    clauses: list[int] = []
+    tried: set[tuple[int, int]] = set()
+    hits: list[tuple[int, int, Phrase, re.Match[str], int, int]] = []
+    for key in keys:
+        phrases = language.by_first[key] if key != _NUMBER else language.by_number
+        for at in _positions(language, lower, key):
+            for phrase in phrases:
+                if phrase.at_start:
+                    match = phrase.pattern.match(lower, at)
+                    if match is not None:
+                        hits.append((at, match.end(), phrase, match, -1, -1))
+                    continue
+                if not clauses:
+                    clauses = _clauses(lower)
+                start = clauses[bisect_right(clauses, at) - 1]
+                if (id(phrase), start) in tried:
+                    continue
+                tried.add((id(phrase), start))
+                stop = _clause_stop(clauses, start, len(lower))
+                hits.extend((m.start(), m.end(), phrase, m, start, stop)
+                            for m in phrase.pattern.finditer(lower, start, stop))
+    if not hits:
+        return
+    if not clauses:
+        clauses = _clauses(lower)
+    for i, hit in enumerate(hits):
+        if hit[4] == -1:
+            start = clauses[bisect_right(clauses, hit[0]) - 1]
+            hits[i] = (*hit[:4], start, _clause_stop(clauses, start, len(lower)))
+    hits.sort(key=_hit_order)
+    set_aside = _set_aside_spans(text)
     taken: list[tuple[int, int, str]] = []
-    for start, phrase in candidates:
-        match = phrase.pattern.match(lower, start)
-        if match is None:
-            continue
-        begin, end = match.span()
+    for begin, end, phrase, match, start, stop in hits:
         if any(b <= begin and end <= e and r == phrase.rule for b, e, r in taken):
             continue  # the same words already counted for this rule
         taken.append((begin, end, phrase.rule))
-        evidence = Evidence(name, _shown(text, begin, end), begin, end, phrase.source)
-        why = _not_asserted(language, lower, match, phrase, set_aside)
+        field, offset, _ = text.where(begin)
+        evidence = Evidence(field, _shown(text.original, begin, end), begin - offset,
+                            end - offset, phrase.source)
+        why = _not_asserted(language, lower, match, phrase, set_aside, start, stop)
         if why is not None:
             mentions.append(Mention(phrase.rule, evidence, why))
             continue
@@ -225,150 +282,191 @@ def _read(language: Language, name: str, text: str,
                 mentions.append(Mention(phrase.rule, evidence, "no usable number"))
                 continue
         elif phrase.rule in TEXT_FACTS_DERIVED:
-            value = _clause(text, begin, end)
+            value = _clause(text.original, begin, end)
         found.setdefault(phrase.rule, []).append((value, evidence))
 
 
-def _candidates(language: Language, lower: str) -> list[tuple[int, Phrase]]:
-    """(position, phrase) pairs worth trying, in text order."""
-    out: list[tuple[int, Phrase]] = []
-    by_first = language.by_first
+_NUMBER = "<n>"
+
+
+def _hit_order(hit: tuple[int, int, Phrase, re.Match[str], int, int]) -> tuple[int, int]:
+    # Text order; at the same start the longer match first, so it is the one counted.
+    return (hit[0], -hit[1])
+
+
+def _clause_stop(clauses: list[int], start: int, size: int) -> int:
+    index = bisect_right(clauses, start)
+    return clauses[index] if index < len(clauses) else size
+
+
+def _positions(language: Language, lower: str, key: str) -> Iterator[int]:
+    """Where a key starts in the text (Latin: at the start of a word)."""
+    if key == _NUMBER:
+        for m in language.number_regex.finditer(lower):
+            yield m.start()
+        return
+    needle = key[1:] if key[0] == "*" and not language.cjk else key
+    at = lower.find(needle)
+    while at != -1:
+        if language.cjk or at == 0 or not (lower[at - 1].isalnum() or lower[at - 1] in "_'"):
+            yield at
+        at = lower.find(needle, at + 1)
+
+
+def _keys_in(language: Language, lower: str) -> list[str]:
+    """The anchor keys of the language that occur in the text (whole words in Latin)."""
     if language.cjk:
-        for key, phrases in by_first.items():
-            at = lower.find(key)
-            while at != -1:
-                out.extend((at, p) for p in phrases)
-                at = lower.find(key, at + 1)
-        if language.by_number:
-            for m in re.finditer(language.number_pattern, lower):
-                out.extend((m.start(), p) for p in language.by_number)
-    else:
-        numbers = language.numbers
-        for m in _WORD.finditer(lower):
-            word = m.group()
-            hit = by_first.get(word)
-            if hit:
-                out.extend((m.start(), p) for p in hit)
-            if len(word) >= 4:
-                prefixed = by_first.get("*" + word[:4])
-                if prefixed:
-                    out.extend((m.start(), p) for p in prefixed)
-            if language.by_number and (word[0].isdigit() or word in numbers):
-                out.extend((m.start(), p) for p in language.by_number)
-    out.sort(key=lambda item: item[0])
+        keys = [key for key in language.by_first if key in lower]
+        if language.by_number and language.number_regex.search(lower):
+            keys.append(_NUMBER)
+        return keys
+    words = set(_WORD.findall(lower))
+    found = words & language.first_keys
+    for key in language.prefix_keys:
+        if key[1:] in lower:  # a stem somewhere; `_positions` keeps word starts only
+            found.add(key)
+    out = sorted(found)
+    if language.by_number and (words & language.number_words or _DIGIT.search(lower)):
+        out.append(_NUMBER)
     return out
 
 
-def _set_aside_spans(lower: str) -> list[tuple[int, int, str]]:
-    """Quoted text, e-mail quote lines, reply history and pasted log lines."""
+# Where clauses end: sentence and clause punctuation followed by a space or the end (so "2.14"
+# and "10,000" stay whole), any Chinese clause punctuation, and line breaks.
+_CLAUSE_BREAK = re.compile(r"[.!?;:,](?=\s|$)|[。！？；：，、\n]")
+
+
+def _clauses(lower: str) -> list[int]:
+    """Start offsets of the clauses of the text (the first is 0)."""
+    return [0, *(m.end() for m in _CLAUSE_BREAK.finditer(lower))]
+
+
+def _set_aside_spans(text: _Text) -> list[tuple[int, int, str]]:
+    """Quoted text, e-mail quote lines, reply history (to the end of its field) and pasted log
+    lines."""
+    lower = text.lower
     spans: list[tuple[int, int, str]] = []
     if '"' in lower or "“" in lower or "「" in lower or "『" in lower:
         spans.extend((m.start(), m.end(), "quoted") for m in _QUOTED.finditer(lower))
-    if "\n" in lower or lower.lstrip().startswith(">"):
-        offset = 0
-        for line in lower.splitlines(keepends=True):
-            if line.lstrip().startswith(">"):
-                spans.append((offset, offset + len(line), "quoted (e-mail quote)"))
-            offset += len(line)
-        reply = _REPLY_HEADER.search(lower)
-        if reply is not None:
-            spans.append((reply.start(), len(lower), "quoted (earlier e-mail)"))
-        spans.extend((m.start(), lower.find("\n", m.start()) % (len(lower) + 1) or len(lower),
-                      "pasted log") for m in _LOG_LINE.finditer(lower))
-    elif _LOG_LINE.match(lower):
-        spans.append((0, len(lower), "pasted log"))
+    if ">" in lower:
+        spans.extend((m.start(), m.end(), "quoted (e-mail quote)")
+                     for m in _QUOTE_LINE.finditer(lower))
+    for m in _REPLY_HEADER.finditer(lower):
+        spans.append((m.start(), text.where(m.start())[2], "quoted (earlier e-mail)"))
+    for m in _LOG_LINE.finditer(lower):
+        line_end = lower.find("\n", m.start())
+        spans.append((m.start(), line_end if line_end != -1 else len(lower), "pasted log"))
     return spans
 
 
 def _not_asserted(language: Language, lower: str, match: re.Match[str], phrase: Phrase,
-                  set_aside: list[tuple[int, int, str]]) -> str | None:
+                  set_aside: list[tuple[int, int, str]], start: int, stop: int) -> str | None:
+    """Why a matched phrase is not taken as said (None: it is)."""
     begin, end = match.span()
     for b, e, why in set_aside:
         if b <= begin and end <= e:
             return why
     for pattern in language.unless.get(phrase.rule, ()):
-        clause_start, clause_end = _clause_bounds(lower, begin, end)
-        for m in pattern.finditer(lower, clause_start, clause_end):
-            if (m.start() <= begin and end <= m.end()) or begin <= m.start() < end:
+        for m in pattern.finditer(lower, start, stop):
+            if m.start() < end and begin < m.end():
                 return f"excluded: {m.group()}"
     cues = language.cues
-    before = _before(language, lower, begin)
-    clause_start, clause_end = _clause_bounds(lower, begin, end)
-    clause_text = lower[clause_start:begin]
-    asks = _cue_in(language, clause_text, cues["question_before"], whole=True)
-    presupposes = _cue_in(language, clause_text, cues["presupposing_question"], whole=True)
-    if asks is not None and presupposes is None:
+    lead = _Words(language, lower, start, begin)  # the clause up to the phrase
+    asks = lead.find(cues["question_before"])
+    if asks is not None:
         return f"question: {asks}"
-    if (clause_end < len(lower) and lower[clause_end] in _QUESTION_MARKS
-            and presupposes is None):
+    last = stop - 1
+    while last > begin and lower[last].isspace():
+        last -= 1
+    if lower[last] in _QUESTION_MARKS and lead.find(cues["presupposing_question"]) is None:
         return "question"
-    negation = _cue_in(language, before, cues["negation_before"])
+    before = lead.window(cues["clause_break"])
+    negation = before.find(cues["negation_before"])
     if negation is not None:
         return f"negated: {negation}"
     for name in phrase.gaps:
         gap = match.group(name)
         if gap:
-            inside = _cue_in(language, gap, cues["negation_before"])
+            inside = _Words(language, gap, 0, len(gap)).find(cues["negation_before"])
             if inside is not None:
                 return f"negated: {inside}"
-    after = lower[end:clause_end]
-    for cue in cues["negation_after"]:
-        if cue in after:
-            return f"negated: {cue}"
+    if end < stop:
+        after = _Words(language, lower, end, stop).find(cues["negation_after"])
+        if after is not None:
+            return f"negated: {after}"
     if not phrase.hedged_counts:
-        hedge = _cue_in(language, before, cues["hedge_before"])
+        hedge = before.find(cues["hedge_before"])
         if hedge is not None:
             return f"hedged: {hedge}"
     return None
 
 
-def _clause_bounds(lower: str, begin: int, end: int) -> tuple[int, int]:
-    start = begin
-    while start > 0 and lower[start - 1] not in _SENTENCE_PUNCT:
-        start -= 1
-    m = _CLAUSE_END.search(lower, end)
-    return start, (m.start() if m is not None else len(lower))
+class _Words:
+    """A stretch of text as words (Latin) or characters (CJK), for finding cue words in it."""
 
+    __slots__ = ("cjk", "text", "words")
 
-def _before(language: Language, lower: str, begin: int) -> str:
-    """The words just before a phrase, within its clause and after the last clause break."""
-    start = begin
-    while start > 0 and lower[start - 1] not in _SENTENCE_PUNCT:
-        start -= 1
-    text = lower[start:begin]
-    breaks = language.cues["clause_break"]
-    if language.cjk:
-        for cue in breaks:
-            at = text.rfind(cue)
-            if at != -1:
-                text = text[at + len(cue):]
-        return text[-_WINDOW_CHARS:]
-    words = _WORD.findall(text)
-    for i in range(len(words) - 1, -1, -1):
-        if words[i] in breaks:
-            words = words[i + 1:]
-            break
-    return " ".join(words[-_WINDOW_WORDS:])
+    def __init__(self, language: Language, lower: str, start: int, stop: int):
+        self.cjk = language.cjk
+        if self.cjk:
+            self.text = lower[start:stop]
+            self.words: list[str] = []
+        else:
+            self.words = _WORD.findall(lower, start, stop)
+            self.text = ""
 
+    def _joined(self) -> str:
+        if not self.text and self.words:
+            self.text = " " + " ".join(self.words) + " "
+        return self.text
 
-def _cue_in(language: Language, text: str, cues: tuple[str, ...], *,
-            whole: bool = False) -> str | None:
-    """The first cue found in `text` (Latin: as whole words or word sequences)."""
-    if not text:
-        return None
-    if language.cjk:
+    def find(self, cues: tuple[str, ...]) -> str | None:
+        """The first cue present (Latin: as whole words; "n't" also as a word ending)."""
+        if not cues:
+            return None
+        if self.cjk:
+            text = self.text
+            for cue in cues:
+                if cue in text:
+                    return cue
+            return None
+        if not self.words:
+            return None
+        words = self.words
+        joined: str | None = None
         for cue in cues:
-            if cue in text:
+            if " " in cue:
+                joined = joined or self._joined()
+                if f" {cue} " in joined:
+                    return cue
+            elif cue[0] == "'" or cue.startswith("n't"):
+                if any(w.endswith(cue) for w in words):
+                    return cue
+            elif cue in words:
                 return cue
         return None
-    padded = " " + " ".join(_WORD.findall(text)) + " "
-    for cue in cues:
-        if cue.endswith("n't") or cue.startswith("'"):
-            if any(w.endswith(cue) for w in padded.split()):
-                return cue
-        elif f" {cue} " in padded:
-            return cue
-    return None
+
+    def window(self, breaks: tuple[str, ...]) -> _Words:
+        """The last few words (characters) before the end, after the last clause-break word."""
+        out = _Words.__new__(_Words)
+        out.cjk = self.cjk
+        if self.cjk:
+            text = self.text
+            for cue in breaks:
+                at = text.rfind(cue)
+                if at != -1:
+                    text = text[at + len(cue):]
+            out.text = text[-_WINDOW_CHARS:]
+            out.words = []
+            return out
+        words = self.words
+        for i in range(len(words) - 1, -1, -1):
+            if words[i] in breaks:
+                words = words[i + 1:]
+                break
+        out.words = words[-_WINDOW_WORDS:]
+        out.text = ""
+        return out
 
 
 def _amount(language: Language, match: re.Match[str], rule: str) -> float | int | None:
@@ -448,9 +546,5 @@ def _decide(found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention
     return out
 
 
-def _category_order(lexicon: Lexicon) -> dict[str, int]:
-    order: dict[str, int] = {}
-    for language in lexicon.languages:
-        for name in language.categories:
-            order.setdefault(name, len(order))
-    return order
+def _category_order(lexicon: Lexicon) -> Mapping[str, int]:
+    return lexicon.category_order

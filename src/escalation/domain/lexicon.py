@@ -15,8 +15,9 @@ Phrase syntax (one phrase per string; matching ignores case):
   ("three", "several", "三", "几十");
 - `<unit>` a unit word of the `[units]` table (hours per unit, for `hours_waiting`).
 
-The first element of a phrase must be a word or words (or `<n>`): the desk finds candidate
-phrases by their first word, which keeps reading 20,000 tickets fast.
+Every phrase needs one word that must be there (not optional, not inside an optional group):
+the desk finds a phrase by its rarest such word and only then tries the whole phrase in that
+clause, which keeps reading 20,000 tickets fast. A phrase never spans clause punctuation.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ CUE_KINDS: tuple[str, ...] = (
     "negation_after",  # "… is not a concern", "… was ruled out"
     "hedge_before",  # "might", "maybe", "possibly": not asserted, unless the fact is a risk
     "question_before",  # "whether", "asked if", "is it possible": never asserted
-    "presupposing_question",  # "why", "how come": a question that asserts what it asks about
+    "presupposing_question",  # "why", "can you": a question that asserts, or a request
     "clause_break",  # "and", "but", "because": negation and hedges do not reach across
 )
 
@@ -76,8 +77,9 @@ _ALL_FACTS = frozenset(
 assert frozenset(DERIVABLE_BOOL_FACTS) <= frozenset(BOOL_FACTS)
 _RULE_KEYS = frozenset({"phrases", "unless", "hedged_counts"})
 _TOP_KEYS = frozenset({"language", "script", "numbers", "units", "cues", "facts", "categories"})
-_LATIN_SEP = r"[\s\-/]+"
-_CJK_SEP = r"\s*"
+# Between two words: spaces, hyphens or slashes, never a line break (a phrase stays on its line).
+_LATIN_SEP = r"[ \t\-/]+"
+_CJK_SEP = r"[ \t]*"
 
 
 class LexiconError(InputError):
@@ -94,6 +96,7 @@ class Phrase:
     pattern: re.Pattern[str]
     gaps: tuple[str, ...]  # names of the groups that hold `...` gaps (checked for negation)
     hedged_counts: bool
+    at_start: bool = True  # found by its first element: matched where that key stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +108,17 @@ class Language:
     numbers: Mapping[str, float]
     units: Mapping[str, float]
     cues: Mapping[str, tuple[str, ...]]
-    # Latin scripts: first word -> phrases. CJK: first literal -> phrases (found by `in`).
+    # Anchor key -> phrases: a rare mandatory word (Latin; `*stem` for `stem*`) or literal
+    # (CJK) that finds the phrase.
     by_first: Mapping[str, tuple[Phrase, ...]]
     # Phrases that start with a number (`<n> customers`); tried at every number.
     by_number: tuple[Phrase, ...]
     unless: Mapping[str, tuple[re.Pattern[str], ...]]
     categories: tuple[str, ...]  # in the order the lexicon lists them (ties go to the first)
-    number_pattern: str = ""
+    number_regex: re.Pattern[str]  # where a number starts (`<n>` phrases are tried there)
+    number_words: frozenset[str]
+    first_keys: frozenset[str]  # the exact first words of `by_first`
+    prefix_keys: frozenset[str]  # its "*stem" keys (first words written `stem*`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,8 @@ class Lexicon:
     sources: tuple[str, ...] = ()
     phrase_count: int = 0
     _by_code: Mapping[str, Language] = field(default_factory=dict, repr=False)
+    # Every category in the order the lexicons list them (ties between categories go first).
+    category_order: Mapping[str, int] = field(default_factory=dict, repr=False)
 
     def language(self, code: str) -> Language | None:
         """The language with this code ("en", "zh"), if the lexicon has it."""
@@ -141,10 +150,14 @@ def lexicon_from_mappings(files: Sequence[tuple[str, Mapping[str, Any]]]) -> Lex
     for name, data in files:
         _merge_file(merged, order, name, data)
     languages = tuple(_compile(merged[code]) for code in order)
-    count = sum(len(p) for lang in languages for p in lang.by_first.values()) + sum(
-        len(lang.by_number) for lang in languages)
+    count = len({id(p) for lang in languages for group in (*lang.by_first.values(),
+                                                          lang.by_number) for p in group})
+    order: dict[str, int] = {}
+    for lang in languages:
+        for name in lang.categories:
+            order.setdefault(name, len(order))
     return Lexicon(languages, tuple(name for name, _ in files), count,
-                   {lang.code: lang for lang in languages})
+                   {lang.code: lang for lang in languages}, order)
 
 
 def _merge_file(merged: dict[str, dict[str, Any]], order: list[str], name: str,
@@ -244,35 +257,97 @@ def _compile(spec: Mapping[str, Any]) -> Language:
     by_first: dict[str, list[Phrase]] = {}
     by_number: list[Phrase] = []
     unless: dict[str, tuple[re.Pattern[str], ...]] = {}
+    unit_set = frozenset(units)
     for rule, entry in spec["rules"].items():
         for text, source in entry["phrases"]:
-            pattern, firsts, gaps = _phrase_regex(text, source, cjk, number, unit)
-            phrase = Phrase(rule, source, text, pattern, gaps, entry["hedged_counts"])
-            if firsts is None:
-                by_number.append(phrase)
-            else:
-                for first in firsts:
-                    by_first.setdefault(first, []).append(phrase)
-        unless[rule] = tuple(
-            _phrase_regex(text, source, cjk, number, unit, anchored=False)[0]
-            for text, source in entry["unless"])
+            pattern, anchors, gaps, at_start = _phrase_regex(text, source, cjk, number, unit,
+                                                             unit_set)
+            phrase = Phrase(rule, source, text, pattern, gaps, entry["hedged_counts"],
+                            at_start)
+            for key in anchors:
+                if key == _NUMBER_ANCHOR:
+                    by_number.append(phrase)
+                else:
+                    by_first.setdefault(key, []).append(phrase)
+        unless[rule] = tuple(_phrase_regex(text, source, cjk, number, unit, unit_set)[0]
+                             for text, source in entry["unless"])
     cues = {kind: tuple(dict.fromkeys(w.lower() for w in spec["cues"][kind]))
             for kind in CUE_KINDS}
     return Language(
         code=spec["code"], cjk=cjk, numbers=dict(numbers), units=dict(units), cues=cues,
         by_first={k: tuple(v) for k, v in by_first.items()}, by_number=tuple(by_number),
-        unless=unless, categories=tuple(spec["categories"]), number_pattern=number,
+        unless=unless, categories=tuple(spec["categories"]),
+        number_regex=re.compile(number if cjk else r"(?<![\w])" + number + r"(?![\w])"),
+        number_words=frozenset(numbers),
+        first_keys=frozenset(k for k in by_first if not k.startswith("*")),
+        prefix_keys=frozenset(k for k in by_first if k.startswith("*")),
     )
 
 
 _TOKEN = re.compile(r"\(|\)\??|\||\.\.\.|<n>|<unit>|[^\s()|]+")
+# Words too common to find a phrase by: a phrase is found by its rarest mandatory word.
+_COMMON = frozenset({
+    "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this",
+    "that", "these", "those", "we", "i", "you", "they", "he", "she", "our", "my", "your",
+    "their", "to", "of", "in", "on", "at", "for", "and", "or", "but", "with", "from", "by",
+    "all", "any", "some", "not", "no", "can", "will", "has", "have", "had", "do", "does", "did",
+    "so", "as", "if", "up", "out",
+})
+_NUMBER_ANCHOR = "<n>"
+
+
+class _Item:
+    """One element of a parsed phrase: its expression and how it can anchor a search."""
+
+    __slots__ = ("anchors", "body", "gap", "optional")
+
+    def __init__(self, body: str, optional: bool = False, gap: bool = False,
+                 anchors: frozenset[str] | None = None):
+        self.body = body
+        self.optional = optional
+        self.gap = gap
+        self.anchors = anchors  # keys that find it; None: it cannot anchor
+
+
+def _anchor_rank(keys: frozenset[str]) -> tuple[int, int, int]:
+    """Bigger is better: no common word among the keys, longer keys, fewer keys."""
+    if keys == {_NUMBER_ANCHOR}:
+        return (-1, 0, 0)
+    plain = [k.lstrip("*") for k in keys]
+    return (int(not any(k in _COMMON for k in plain)), min(len(k) for k in plain), -len(keys))
+
+
+def _best_anchor(items: list[_Item]) -> frozenset[str] | None:
+    return _choose_anchor(items)[0]
+
+
+def _choose_anchor(items: list[_Item]) -> tuple[frozenset[str] | None, bool]:
+    """The keys to find a sequence by, and whether they are its first element.
+
+    The first element is preferred when it is not a common word: the phrase is then tried
+    right where its first word stands, the cheapest way to find it.
+    """
+    first = items[0] if items else None
+    if (first is not None and first.anchors and not first.optional and not first.gap
+            and _anchor_rank(first.anchors)[0] == 1):
+        return first.anchors, True
+    best: frozenset[str] | None = None
+    at_start = False
+    for i, item in enumerate(items):
+        if item.optional or item.gap or not item.anchors:
+            continue
+        if best is None or _anchor_rank(item.anchors) > _anchor_rank(best):
+            best, at_start = item.anchors, i == 0
+    return best, at_start
 
 
 def _phrase_regex(
-    text: str, source: str, cjk: bool, number: str, unit: str | None, *, anchored: bool = True
-) -> tuple[re.Pattern[str], frozenset[str] | None, tuple[str, ...]]:
-    """Compile one phrase; returns the pattern, its possible first words (None when it
-    starts with a number) and the names of its gap groups."""
+    text: str, source: str, cjk: bool, number: str, unit: str | None,
+    unit_words: frozenset[str] = frozenset(),
+) -> tuple[re.Pattern[str], frozenset[str], tuple[str, ...], bool]:
+    """Compile one phrase; returns the pattern, the keys that find it (a rare mandatory word,
+    `<n>` for a number), the names of its gap groups and whether the keys are its first
+    element (then it is matched where the key stands, else searched in the key's clause)."""
     def bad(expected: str) -> LexiconError:
         return LexiconError(source, expected, text)
 
@@ -280,15 +355,14 @@ def _phrase_regex(
     sep = _CJK_SEP if cjk else _LATIN_SEP
     gap = (r"[^，。！？；,.!?;\n]{0,6}?" if cjk else r"(?:[\w']+" + _LATIN_SEP + r"){0,3}?")
     gaps: list[str] = []
-    # A tiny recursive-descent parser: sequence := item*, item := atom '?'?,
+    # A small recursive-descent parser: sequence := item*, item := atom '?'?,
     # atom := word | '(' sequence ('|' sequence)* ')' | '...' | '<n>' | '<unit>'.
     pos = 0
-    counter = [0]
+    numbers_seen = [0]
 
-    def seq(depth: int) -> list[tuple[str, bool, bool]]:
-        # items: (regex, optional, is_gap)
+    def seq(depth: int) -> list[_Item]:
         nonlocal pos
-        items: list[tuple[str, bool, bool]] = []
+        items: list[_Item] = []
         while pos < len(tokens) and tokens[pos] not in ("|", ")", ")?"):
             tok = tokens[pos]
             pos += 1
@@ -304,42 +378,52 @@ def _phrase_regex(
                 if any(not alt for alt in alternatives):
                     raise bad("no empty alternative inside ( | )")
                 body = "|".join(join(alt) for alt in alternatives)
-                items.append((f"(?:{body})", optional, False))
+                keys: set[str] = set()
+                for alt in alternatives:
+                    found = _best_anchor(alt)
+                    if found is None:
+                        keys = set()
+                        break
+                    keys |= found
+                items.append(_Item(f"(?:{body})", optional,
+                                   anchors=frozenset(keys) if keys else None))
             elif tok == "...":
-                name = f"g{counter[0]}"
-                counter[0] += 1
+                name = f"g{len(gaps)}"
                 gaps.append(name)
-                items.append((f"(?P<{name}>{gap})", False, True))
+                items.append(_Item(f"(?P<{name}>{gap})", gap=True))
             elif tok == "<n>":
-                if "(?P<n>" in "".join(i[0] for i in items) or depth:
+                numbers_seen[0] += 1
+                if numbers_seen[0] > 1 or depth:
                     raise bad("at most one <n>, outside parentheses")
-                items.append((number, False, False))
+                items.append(_Item(number, anchors=frozenset({_NUMBER_ANCHOR})))
             elif tok == "<unit>":
-                if unit is None:
-                    raise bad("a [units] table before using <unit>")
-                items.append((unit, False, False))
+                if unit is None or depth:
+                    raise bad("a [units] table before using <unit>, and <unit> outside "
+                              "parentheses")
+                items.append(_Item(unit, anchors=frozenset(
+                    k for w in unit_words for k in _word_keys(w, cjk)) or None))
             else:
                 optional = tok.endswith("?") and len(tok) > 1
                 word = tok[:-1] if optional else tok
                 prefix = word.endswith("*") and len(word) > 1
-                word = word[:-1] if prefix else word
-                if not word or re.search(r"[*?<>\[\]{}\\^$+]", word):
-                    raise bad("words, ( | ), ?, *, ..., <n> or <unit> (no regular "
-                              "expression syntax)")
-                body = re.escape(word) + (r"\w*" if prefix else "")
-                items.append((body, optional, False))
+                stem = word[:-1] if prefix else word
+                if not stem or re.search(r"[*?<>\[\]{}\\^$+]", stem):
+                    raise bad(f"words, ( | ), ?, *, ..., <n> or <unit> (no regular "
+                              f"expression syntax; {tok!r} is not one)")
+                body = re.escape(stem) + (r"\w*" if prefix else "")
+                items.append(_Item(body, optional, anchors=_word_keys(word, cjk) or None))
         return items
 
-    def join(items: list[tuple[str, bool, bool]]) -> str:
+    def join(items: list[_Item]) -> str:
         out = ""
-        for i, (body, optional, is_gap) in enumerate(items):
+        for i, item in enumerate(items):
+            body, optional = item.body, item.optional
             if i == 0:
                 out = f"(?:{body})?" if optional else body
                 continue
-            prev_gap = items[i - 1][2]
-            if is_gap:
-                out += f"{sep}{body}" if not cjk else body
-            elif prev_gap:
+            if item.gap:
+                out += body if cjk else f"{sep}{body}"
+            elif items[i - 1].gap:
                 out += f"(?:{body})?" if optional else body
             else:
                 out += f"(?:{sep}{body})?" if optional else f"{sep}{body}"
@@ -350,66 +434,44 @@ def _phrase_regex(
         raise bad("balanced parentheses")
     if not items:
         raise bad("at least one word")
-    if items[0][1] or items[0][2]:
-        raise bad("a phrase that starts with a word that must be there (not optional, not ...)")
-    if items[-1][2]:
-        raise bad("a phrase that does not end with ...")
+    if items[0].gap or items[-1].gap:
+        raise bad("a phrase that does not start or end with ...")
+    if items[0].optional and not cjk:
+        # An optional first word would need a separator of its own: start with a word that
+        # must be there (write the variants as alternatives instead).
+        raise bad("a phrase whose first word must be there (write (a b|b) instead of a? b)")
     body = join(items)
     if not cjk:
-        body = r"(?<![\w])" + body + r"(?![\w])"
+        body = r"(?<![\w'])" + body + r"(?![\w'])"
     try:
         pattern = re.compile(body)
     except re.error as exc:  # pragma: no cover - the parser only builds valid expressions
         raise bad(f"a valid phrase ({exc})") from exc
     if pattern.fullmatch(""):
         raise bad("a phrase that cannot match empty text")
-    firsts = _first_words(tokens, cjk) if anchored else frozenset()
-    if anchored and firsts is not None and not firsts:
-        raise bad("a phrase whose first element is a word, ( | ) of words, or <n> (a first "
-                  "word ending in * needs at least four letters before the *)")
-    return pattern, firsts, tuple(gaps)
+    anchors, at_start = _choose_anchor(items)
+    if anchors is None:
+        raise bad("a phrase with at least one word that must be there (not optional, not "
+                  "inside an optional group; a word ending in * needs four letters before "
+                  "the *)")
+    return pattern, anchors, tuple(gaps), at_start
 
 
-def _first_words(tokens: list[str], cjk: bool) -> frozenset[str] | None:
-    """The literal texts a match can start with (Latin: first words, CJK: first literals)."""
-    if tokens[0] == "<n>":
-        return None
-    if tokens[0] != "(":
-        word = tokens[0].rstrip("?")
-        return _first_key(word, cjk)
-    # A group: the first token of each alternative.
-    out: set[str] = set()
-    depth, expect_first = 0, True
-    for tok in tokens[1:]:
-        if expect_first and depth == 0:
-            if tok in ("(", "...", "<n>", "<unit>", ")", ")?", "|"):
-                return frozenset()
-            out |= _first_key(tok.rstrip("?"), cjk)
-            expect_first = False
-        if tok == "(":
-            depth += 1
-        elif tok in (")", ")?"):
-            if depth == 0:
-                break
-            depth -= 1
-        elif tok == "|" and depth == 0:
-            expect_first = True
-    return frozenset(out)
+def _word_keys(word: str, cjk: bool) -> frozenset[str]:
+    """The keys that find a word in text: itself, or for `stem*` the first four letters.
 
-
-def _first_key(word: str, cjk: bool) -> frozenset[str]:
-    if not cjk:
-        # The text is read word by word (letters, digits, apostrophes): "two-factor" is found
-        # by "two", "cve-*" by "cve".
-        lead = re.match(r"[\w']+", word)
-        if lead is None:
-            return frozenset()
-        if lead.group() != word.rstrip("*"):
-            return frozenset({lead.group()})
-    if word.endswith("*"):
-        stem = word[:-1]
-        if not cjk and len(stem) < 4:
-            return frozenset()
-        # A prefix word is found by its first four letters (see `Language.by_first`).
-        return frozenset({"*" + stem[:4] if not cjk else stem})
-    return frozenset({word})
+    Latin text is read word by word (letters, digits, apostrophes): "two-factor" is found by
+    "two", "cve-*" by "cve".
+    """
+    prefix = word.endswith("*")
+    stem = word[:-1] if prefix else word
+    if cjk:
+        return frozenset({stem}) if stem else frozenset()
+    lead = re.match(r"[\w']+", stem)
+    if lead is None:
+        return frozenset()
+    if lead.group() != stem:
+        return frozenset({lead.group()})
+    if prefix:
+        return frozenset({"*" + stem[:4]}) if len(stem) >= 4 else frozenset()
+    return frozenset({stem})
