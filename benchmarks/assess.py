@@ -5,6 +5,9 @@ CLI's wall time against the named baseline "json-roundtrip" (a bare `json.load` 
 of the same file in a fresh interpreter) measured in the same run.
 Targets: in-process >= 20,000 tickets/s; CLI / json-roundtrip <= 2.
 
+Reading facts from the words (#8) is measured against the baseline "assess-only" (the same
+tickets assessed without it, same run): extraction + assess must take at most 2x assess alone.
+
     .venv/bin/python benchmarks/assess.py [--tickets 20000] [--repeat 3]
 """
 
@@ -32,6 +35,7 @@ from escalation.services import batch_mode
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 TARGET_TICKETS_PER_S = 20_000
 TARGET_CLI_RATIO = 2.0
+TARGET_EXTRACTION_RATIO = 2.0
 
 _SUBJECTS = [
     "Checkout returns HTTP 500 for EU customers",
@@ -133,6 +137,32 @@ def in_process(tickets: list[dict[str, Any]], repeat: int, batch: bool) -> tuple
     return best_full, best_assess
 
 
+def with_extraction(tickets: list[dict[str, Any]], repeat: int) -> tuple[float, float, float]:
+    """Best seconds of assess alone, of extraction alone and of extraction + assess (batch)."""
+    from escalation.adapters.lexicon_files import load_lexicon
+    from escalation.domain.extract import extract
+
+    lexicon = load_lexicon()
+    parsed = [ticket_from_mapping(t) for t in tickets]
+    best_assess = best_extract = best_both = float("inf")
+    with batch_mode():
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for ticket in parsed:
+                assess(ticket, DEFAULT_POLICY, NOW)
+            mid = time.perf_counter()
+            read = [extract(ticket, lexicon) for ticket in parsed]
+            extracted = time.perf_counter()
+            for ticket, found in zip(parsed, read, strict=True):
+                assess(ticket, DEFAULT_POLICY, NOW, derived=found)
+            end = time.perf_counter()
+            best_assess = min(best_assess, mid - start)
+            best_extract = min(best_extract, extracted - mid)
+            best_both = min(best_both, end - mid)
+            del read
+    return best_assess, best_extract, best_both
+
+
 def _wall(cmd: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -168,6 +198,17 @@ def main() -> int:
         print(f"  validate+assess+serialise: {full:,.0f} tickets/s "
               f"(target >= {TARGET_TICKETS_PER_S:,}) {verdict}")
         print(f"  assess only:               {assess_only:,.0f} tickets/s")
+
+    alone, extraction, both = with_extraction(tickets, args.repeat)
+    ratio = both / alone
+    print("reading facts from the words (#8):")
+    print(f"  baseline assess-only:        {alone:.3f} s "
+          f"({len(tickets) / alone:,.0f} tickets/s)")
+    print(f"  extraction alone:            {extraction:.3f} s "
+          f"({extraction / len(tickets) * 1e6:.0f} µs/ticket)")
+    print(f"  extraction + assess:         {both:.3f} s")
+    print(f"  ratio to assess-only: {ratio:.2f} (target <= {TARGET_EXTRACTION_RATIO}) "
+          f"{'OK' if ratio <= TARGET_EXTRACTION_RATIO else 'MISS'}")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "tickets.json"

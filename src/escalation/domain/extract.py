@@ -33,6 +33,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 from escalation.domain.lexicon import (
@@ -40,6 +41,7 @@ from escalation.domain.lexicon import (
     HOURS_FACTS,
     NOT_BLOCKED,
     TEXT_FACTS_DERIVED,
+    CueSet,
     Language,
     Lexicon,
     Phrase,
@@ -56,16 +58,18 @@ _WORD = re.compile(r"[\w']+")
 _DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
-_QUOTED = re.compile(r'"[^"\n]{1,300}"|“[^”]{1,300}”|「[^」]{1,300}」|『[^』]{1,300}』')
+# Curly and CJK quotes may span lines, never a blank line (nor so from one field to the next).
+_QUOTED = re.compile(r'"[^"\n]{1,300}"|“(?:[^”\n]|\n(?!\n)){1,300}”'
+                     r'|「(?:[^」\n]|\n(?!\n)){1,300}」|『(?:[^』\n]|\n(?!\n)){1,300}』')
 _LOG_LINE = re.compile(
-    r"^\s*(?:\d{4}-\d\d-\d\d[ T]\d|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
+    r"^[ \t]*(?:\d{4}-\d\d-\d\d[ T]\d|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
     r"|(?:error|warn|warning|info|debug|trace|fatal|exception)\b\s*[:\[]"
     r"|at [\w.$<>]+\(|traceback \(most recent|file \"[^\"]+\", line \d|caused by:"
     r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|\d{3} [a-z ]+ \(|[{}\[\]]\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTE_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
-_REPLY_HEADER = re.compile(r"^\s*(?:on .{4,120} wrote:|-{2,} ?original message ?-{2,}"
+_REPLY_HEADER = re.compile(r"^[ \t]*(?:on .{4,120} wrote:|-{2,} ?original message ?-{2,}"
                            r"|from: .+\n\s*sent: |在.{2,60}写道[:：])",
                            re.IGNORECASE | re.MULTILINE)
 
@@ -144,8 +148,12 @@ _DEFAULTS = {name: getattr(_DEFAULT_FACTS, name) for name in Facts.__dataclass_f
              if name != "stated"}
 
 
-def extract(ticket: Ticket, lexicon: Lexicon) -> Extraction:
-    """Derive facts from the ticket's words (see the module docstring)."""
+def extract(ticket: Ticket, lexicon: Lexicon, *, everything: bool = False) -> Extraction:
+    """Derive facts from the ticket's words (see the module docstring).
+
+    A ticket that states its category is not read for one (the stated category wins anyway);
+    `everything` reads it all the same, so an explanation can show what was overridden.
+    """
     fields = list(_fields(ticket))
     if not fields or not lexicon.languages:
         return NO_EXTRACTION
@@ -158,7 +166,8 @@ def extract(ticket: Ticket, lexicon: Lexicon) -> Extraction:
         if not texts:
             continue
         used.append(language.code)
-        _read(language, _Text(texts), found, mentions)
+        _read(language, _Text(texts), found, mentions, categories=everything
+              or (ticket.facts.category is None and "category" not in ticket.facts.stated))
     derived: dict[str, DerivedFact] = {}
     if not found:
         return Extraction(derived, tuple(mentions), tuple(used))
@@ -187,7 +196,8 @@ class _Text:
             self.starts.append(at)
             at += len(text) + 2
         self.original = "\n\n".join(text for _, text in fields)
-        self.lower = self.original.lower().replace("’", "'")
+        # "İ" is the one letter whose lower case is longer: keep offsets the same in both.
+        self.lower = self.original.replace("İ", "I").lower().replace("’", "'")
 
     def where(self, begin: int) -> tuple[str, int, int]:
         """The field an offset falls in, its start and its end."""
@@ -201,8 +211,9 @@ def with_derived(ticket: Ticket, extraction: Extraction) -> Ticket:
     """The ticket with its derived facts filled in (explicit facts are never replaced)."""
     if not extraction.derived:
         return ticket
+    stated = stated_facts(ticket.facts)  # also when the extraction was of another version
     values = {name: fact.value for name, fact in extraction.derived.items()
-              if name in _DEFAULTS}
+              if name in _DEFAULTS and name not in stated}
     if not values:
         return ticket
     return replace(ticket, facts=replace(ticket.facts, **values))
@@ -225,25 +236,51 @@ def _fields(ticket: Ticket) -> Iterator[tuple[str, str]]:
 
 
 def _read(language: Language, text: _Text,
-          found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention]) -> None:
+          found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention],
+          categories: bool = True) -> None:
     lower = text.lower
-    keys = _keys_in(language, lower)
+    listed = [] if language.cjk else _WORD.findall(lower)
+    words = frozenset(listed)
+    keys = _keys_in(language, lower, words)
     if not keys:
         return
-    # A phrase found by its first word is matched right there; one found by a later word is
-    # searched for in that word's clause (a phrase never spans clause punctuation or a line).
+    pairs: set[tuple[str, str]] | None = None
+    possible: dict[int, bool] = {}
+    # Phrases that start with the key are tried together where it stands (one probe); those
+    # found by a later word are searched for in that word's clause (a phrase never spans
+    # clause punctuation or a line).
     clauses: list[int] = []
     tried: set[tuple[int, int]] = set()
     hits: list[tuple[int, int, Phrase, re.Match[str], int, int]] = []
-    for key in keys:
-        phrases = language.by_first[key] if key != _NUMBER else language.by_number
+    groups = [(language.probes, language.later)]
+    if categories:
+        groups.append((language.category_probes, language.category_later))
+    for (probes, later), key in ((group, key) for group in groups for key in keys):
+        probe = probes.get(key)
+        if probe is not None and probe.pairs is not None:
+            if pairs is None:
+                pairs = set(pairwise(listed))
+            if probe.pairs.isdisjoint(pairs):
+                probe = None  # none of its phrases' first two words stand side by side
+        viable = []
+        for phrase in later.get(key, ()):
+            ok = possible.get(id(phrase))
+            if ok is None:
+                ok = possible[id(phrase)] = _possible(phrase, words, lower, language.cjk)
+            if ok:
+                viable.append(phrase)
+        if probe is None and not viable:
+            continue
         for at in _positions(language, lower, key):
-            for phrase in phrases:
-                if phrase.at_start:
-                    match = phrase.pattern.match(lower, at)
-                    if match is not None:
-                        hits.append((at, match.end(), phrase, match, -1, -1))
-                    continue
+            if probe is not None:
+                tried_here = probe.pattern.match(lower, at)
+                if tried_here is not None and tried_here.lastindex is not None:
+                    for index, phrase in enumerate(probe.phrases, 1):
+                        if tried_here.start(index) >= 0:
+                            match = phrase.pattern.match(lower, at)
+                            if match is not None:
+                                hits.append((at, match.end(), phrase, match, -1, -1))
+            for phrase in viable:
                 if not clauses:
                     clauses = _clauses(lower)
                 start = clauses[bisect_right(clauses, at) - 1]
@@ -313,15 +350,21 @@ def _positions(language: Language, lower: str, key: str) -> Iterator[int]:
         at = lower.find(needle, at + 1)
 
 
-def _keys_in(language: Language, lower: str) -> list[str]:
+def _possible(phrase: Phrase, words: frozenset[str], lower: str, cjk: bool) -> bool:
+    """Whether the text holds one of each group of words the phrase cannot do without."""
+    if cjk:
+        return all(any(k in lower for k in group) for group in phrase.required)
+    return all(not group.isdisjoint(words) for group in phrase.required)
+
+
+def _keys_in(language: Language, lower: str, words: frozenset[str]) -> list[str]:
     """The anchor keys of the language that occur in the text (whole words in Latin)."""
     if language.cjk:
         keys = [key for key in language.by_first if key in lower]
         if language.by_number and language.number_regex.search(lower):
             keys.append(_NUMBER)
         return keys
-    words = set(_WORD.findall(lower))
-    found = words & language.first_keys
+    found = set(words & language.first_keys)
     for key in language.prefix_keys:
         if key[1:] in lower:  # a stem somewhere; `_positions` keeps word starts only
             found.add(key)
@@ -370,7 +413,7 @@ def _not_asserted(language: Language, lower: str, match: re.Match[str], phrase: 
         for m in pattern.finditer(lower, start, stop):
             if m.start() < end and begin < m.end():
                 return f"excluded: {m.group()}"
-    cues = language.cues
+    cues = language.cue_sets
     lead = _Words(language, lower, start, begin)  # the clause up to the phrase
     asks = lead.find(cues["question_before"])
     if asks is not None:
@@ -420,39 +463,40 @@ class _Words:
             self.text = " " + " ".join(self.words) + " "
         return self.text
 
-    def find(self, cues: tuple[str, ...]) -> str | None:
-        """The first cue present (Latin: as whole words; "n't" also as a word ending)."""
-        if not cues:
-            return None
+    def find(self, cues: CueSet) -> str | None:
+        """A cue present (Latin: the first whole word, then word endings such as "n't", then
+        several-word cues)."""
         if self.cjk:
             text = self.text
-            for cue in cues:
+            for cue in cues.literals:
                 if cue in text:
                     return cue
             return None
-        if not self.words:
-            return None
         words = self.words
-        joined: str | None = None
-        for cue in cues:
-            if " " in cue:
-                joined = joined or self._joined()
+        if not words:
+            return None
+        if cues.words:
+            for word in words:
+                if word in cues.words:
+                    return word
+        for ending in cues.endings:
+            for word in words:
+                if word.endswith(ending):
+                    return ending
+        if cues.sequences:
+            joined = self._joined()
+            for cue in cues.sequences:
                 if f" {cue} " in joined:
                     return cue
-            elif cue[0] == "'" or cue.startswith("n't"):
-                if any(w.endswith(cue) for w in words):
-                    return cue
-            elif cue in words:
-                return cue
         return None
 
-    def window(self, breaks: tuple[str, ...]) -> _Words:
+    def window(self, breaks: CueSet) -> _Words:
         """The last few words (characters) before the end, after the last clause-break word."""
         out = _Words.__new__(_Words)
         out.cjk = self.cjk
         if self.cjk:
             text = self.text
-            for cue in breaks:
+            for cue in breaks.literals:
                 at = text.rfind(cue)
                 if at != -1:
                     text = text[at + len(cue):]
@@ -461,7 +505,7 @@ class _Words:
             return out
         words = self.words
         for i in range(len(words) - 1, -1, -1):
-            if words[i] in breaks:
+            if words[i] in breaks.words:
                 words = words[i + 1:]
                 break
         out.words = words[-_WINDOW_WORDS:]
@@ -481,6 +525,8 @@ def _amount(language: Language, match: re.Match[str], rule: str) -> float | int 
             number = float(raw)
         except ValueError:
             return None
+    if not number <= 10_000_000:  # also a run of digits too long for a float ("inf")
+        return None
     if rule in HOURS_FACTS:
         unit = groups.get("unit")
         per = language.units.get(unit, 1.0) if unit else 1.0
@@ -492,12 +538,21 @@ def _amount(language: Language, match: re.Match[str], rule: str) -> float | int 
 
 def _clause(text: str, begin: int, end: int) -> str:
     start = begin
-    while start > 0 and text[start - 1] not in ".!?;\n。！？；":
+    while start > 0 and not _ends_sentence(text, start - 1):
         start -= 1
     stop = end
-    while stop < len(text) and text[stop] not in ".!?;\n。！？；":
+    while stop < len(text) and not _ends_sentence(text, stop):
         stop += 1
     return text[start:stop].strip()[:200]
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    # ".!?;" end a sentence only before a space or the end, so "v2.14" and "example.com" stay
+    # whole (as in _CLAUSE_BREAK).
+    char = text[at]
+    if char in "\n。！？；":
+        return True
+    return char in ".!?;" and (at + 1 == len(text) or text[at + 1].isspace())
 
 
 def _shown(text: str, begin: int, end: int) -> str:

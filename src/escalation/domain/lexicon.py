@@ -97,6 +97,56 @@ class Phrase:
     gaps: tuple[str, ...]  # names of the groups that hold `...` gaps (checked for negation)
     hedged_counts: bool
     at_start: bool = True  # found by its first element: matched where that key stands
+    # Words (CJK: literals) of which the text must hold at least one each for the phrase to
+    # be possible at all: checked before any expression is tried.
+    required: tuple[frozenset[str], ...] = ()
+    # Its possible first two words (Latin, when both are plain words): the text must hold one
+    # of these pairs side by side for the phrase to be tried. None: no such check.
+    pairs: frozenset[tuple[str, str]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """Every phrase that starts with one key, tried in one go where the key stands: group i
+    of `pattern` is set when `phrases[i - 1]` matches there."""
+
+    pattern: re.Pattern[str]
+    phrases: tuple[Phrase, ...]
+    # The word pairs one of which the text must hold for any of the phrases to match (None:
+    # some phrase has no such check, so the probe is always tried).
+    pairs: frozenset[tuple[str, str]] | None = None
+
+
+def _probe(phrases: list[Phrase]) -> Probe:
+    # Each phrase inside an optional lookahead: a single match tries them all at one place.
+    bodies = [re.sub(r"\(\?P<\w+>", "(?:", p.pattern.pattern) for p in phrases]
+    pairs: frozenset[tuple[str, str]] | None = frozenset()
+    for phrase in phrases:
+        pairs = None if pairs is None or phrase.pairs is None else pairs | phrase.pairs
+    return Probe(re.compile("".join(f"(?:(?=({body})))?" for body in bodies)), tuple(phrases),
+                 pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class CueSet:
+    """One kind of cue words, split for fast lookup: single words, word endings ("n't"),
+    several-word cues and (CJK) literals."""
+
+    words: frozenset[str] = frozenset()
+    endings: tuple[str, ...] = ()
+    sequences: tuple[str, ...] = ()
+    literals: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(cues: tuple[str, ...], cjk: bool) -> CueSet:
+        """The cues of one kind, split."""
+        if cjk:
+            return CueSet(literals=cues)
+        return CueSet(
+            words=frozenset(c for c in cues if " " not in c and not c.startswith(("'", "n't"))),
+            endings=tuple(c for c in cues if c.startswith(("'", "n't"))),
+            sequences=tuple(c for c in cues if " " in c),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +158,20 @@ class Language:
     numbers: Mapping[str, float]
     units: Mapping[str, float]
     cues: Mapping[str, tuple[str, ...]]
+    cue_sets: Mapping[str, CueSet]
     # Anchor key -> phrases: a rare mandatory word (Latin; `*stem` for `stem*`) or literal
     # (CJK) that finds the phrase.
     by_first: Mapping[str, tuple[Phrase, ...]]
     # Phrases that start with a number (`<n> customers`); tried at every number.
     by_number: tuple[Phrase, ...]
+    # Key -> the phrases it finds as their first element, as one probe (see `Probe`); and
+    # key -> the phrases it finds by a later word (searched for in the key's clause).
+    probes: Mapping[str, Probe]
+    later: Mapping[str, tuple[Phrase, ...]]
+    # The same for the category phrases, kept apart: a ticket that states its category skips
+    # them.
+    category_probes: Mapping[str, Probe]
+    category_later: Mapping[str, tuple[Phrase, ...]]
     unless: Mapping[str, tuple[re.Pattern[str], ...]]
     categories: tuple[str, ...]  # in the order the lexicon lists them (ties go to the first)
     number_regex: re.Pattern[str]  # where a number starts (`<n>` phrases are tried there)
@@ -152,12 +211,12 @@ def lexicon_from_mappings(files: Sequence[tuple[str, Mapping[str, Any]]]) -> Lex
     languages = tuple(_compile(merged[code]) for code in order)
     count = len({id(p) for lang in languages for group in (*lang.by_first.values(),
                                                           lang.by_number) for p in group})
-    order: dict[str, int] = {}
+    category_order: dict[str, int] = {}
     for lang in languages:
         for name in lang.categories:
-            order.setdefault(name, len(order))
+            category_order.setdefault(name, len(category_order))
     return Lexicon(languages, tuple(name for name, _ in files), count,
-                   {lang.code: lang for lang in languages}, order)
+                   {lang.code: lang for lang in languages}, category_order)
 
 
 def _merge_file(merged: dict[str, dict[str, Any]], order: list[str], name: str,
@@ -189,7 +248,8 @@ def _merge_file(merged: dict[str, dict[str, Any]], order: list[str], name: str,
         if not isinstance(values, Mapping):
             raise err(table, "a table of word = number", values)
         for word, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not 0 <= value < float("inf")):  # also nan and inf (TOML has both)
                 raise err(f"{table}.{word}", "a number ≥ 0", value)
             if not word.strip():
                 raise err(f"{table}", "non-empty words", word)
@@ -244,6 +304,28 @@ def _strings(value: Any, path: str, err: Any) -> list[str]:
     return out
 
 
+def _probes(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
+            categories: bool) -> dict[str, Probe]:
+    out = {}
+    for key, phrases in [*by_first.items(), (_NUMBER_ANCHOR, by_number)]:
+        starting = [p for p in phrases
+                    if p.at_start and p.rule.startswith("category:") == categories]
+        if starting:
+            out[key] = _probe(starting)
+    return out
+
+
+def _later(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
+           categories: bool) -> dict[str, tuple[Phrase, ...]]:
+    out = {}
+    for key, phrases in [*by_first.items(), (_NUMBER_ANCHOR, by_number)]:
+        found = tuple(p for p in phrases
+                      if not p.at_start and p.rule.startswith("category:") == categories)
+        if found:
+            out[key] = found
+    return out
+
+
 def _compile(spec: Mapping[str, Any]) -> Language:
     cjk = spec["script"] == "cjk"
     numbers: dict[str, float] = spec["numbers"]
@@ -260,10 +342,10 @@ def _compile(spec: Mapping[str, Any]) -> Language:
     unit_set = frozenset(units)
     for rule, entry in spec["rules"].items():
         for text, source in entry["phrases"]:
-            pattern, anchors, gaps, at_start = _phrase_regex(text, source, cjk, number, unit,
-                                                             unit_set)
+            pattern, anchors, gaps, at_start, required, pairs = _phrase_regex(
+                text, source, cjk, number, unit, unit_set)
             phrase = Phrase(rule, source, text, pattern, gaps, entry["hedged_counts"],
-                            at_start)
+                            at_start, required, pairs)
             for key in anchors:
                 if key == _NUMBER_ANCHOR:
                     by_number.append(phrase)
@@ -271,11 +353,16 @@ def _compile(spec: Mapping[str, Any]) -> Language:
                     by_first.setdefault(key, []).append(phrase)
         unless[rule] = tuple(_phrase_regex(text, source, cjk, number, unit, unit_set)[0]
                              for text, source in entry["unless"])
-    cues = {kind: tuple(dict.fromkeys(w.lower() for w in spec["cues"][kind]))
+    cues = {kind: tuple(dict.fromkeys(w.lower().replace("’", "'") for w in spec["cues"][kind]))
             for kind in CUE_KINDS}
     return Language(
         code=spec["code"], cjk=cjk, numbers=dict(numbers), units=dict(units), cues=cues,
+        cue_sets={kind: CueSet.of(words, cjk) for kind, words in cues.items()},
         by_first={k: tuple(v) for k, v in by_first.items()}, by_number=tuple(by_number),
+        probes=_probes(by_first, by_number, categories=False),
+        later=_later(by_first, by_number, categories=False),
+        category_probes=_probes(by_first, by_number, categories=True),
+        category_later=_later(by_first, by_number, categories=True),
         unless=unless, categories=tuple(spec["categories"]),
         number_regex=re.compile(number if cjk else r"(?<![\w])" + number + r"(?![\w])"),
         number_words=frozenset(numbers),
@@ -284,7 +371,8 @@ def _compile(spec: Mapping[str, Any]) -> Language:
     )
 
 
-_TOKEN = re.compile(r"\(|\)\??|\||\.\.\.|<n>|<unit>|[^\s()|]+")
+# `...` is a gap even when written against a word ("数据...丢失", "lost...data").
+_TOKEN = re.compile(r"\(|\)\??|\||\.\.\.|<n>|<unit>|(?:(?!\.\.\.)[^\s()|])+")
 # Words too common to find a phrase by: a phrase is found by its rarest mandatory word.
 _COMMON = frozenset({
     "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this",
@@ -299,14 +387,23 @@ _NUMBER_ANCHOR = "<n>"
 class _Item:
     """One element of a parsed phrase: its expression and how it can anchor a search."""
 
-    __slots__ = ("anchors", "body", "gap", "optional")
+    __slots__ = ("anchors", "body", "firsts", "gap", "leading", "optional", "single")
 
     def __init__(self, body: str, optional: bool = False, gap: bool = False,
-                 anchors: frozenset[str] | None = None):
+                 anchors: frozenset[str] | None = None, leading: bool = True,
+                 firsts: frozenset[str] | None = None, single: bool = False):
         self.body = body
+        # The words a match of the item can start with (None: any), and whether every match
+        # is one word: with them a phrase's first two words can be checked against the text's
+        # word pairs before any expression is tried.
+        self.firsts = firsts
+        self.single = single
         self.optional = optional
         self.gap = gap
         self.anchors = anchors  # keys that find it; None: it cannot anchor
+        # Whether a match of the item starts where its key stands (false for a group with an
+        # alternative found by a later word: "(the data|records)" is found by "data").
+        self.leading = leading
 
 
 def _anchor_rank(keys: frozenset[str]) -> tuple[int, int, int]:
@@ -317,10 +414,6 @@ def _anchor_rank(keys: frozenset[str]) -> tuple[int, int, int]:
     return (int(not any(k in _COMMON for k in plain)), min(len(k) for k in plain), -len(keys))
 
 
-def _best_anchor(items: list[_Item]) -> frozenset[str] | None:
-    return _choose_anchor(items)[0]
-
-
 def _choose_anchor(items: list[_Item]) -> tuple[frozenset[str] | None, bool]:
     """The keys to find a sequence by, and whether they are its first element.
 
@@ -329,7 +422,7 @@ def _choose_anchor(items: list[_Item]) -> tuple[frozenset[str] | None, bool]:
     """
     first = items[0] if items else None
     if (first is not None and first.anchors and not first.optional and not first.gap
-            and _anchor_rank(first.anchors)[0] == 1):
+            and first.leading and _anchor_rank(first.anchors)[0] == 1):
         return first.anchors, True
     best: frozenset[str] | None = None
     at_start = False
@@ -337,23 +430,25 @@ def _choose_anchor(items: list[_Item]) -> tuple[frozenset[str] | None, bool]:
         if item.optional or item.gap or not item.anchors:
             continue
         if best is None or _anchor_rank(item.anchors) > _anchor_rank(best):
-            best, at_start = item.anchors, i == 0
+            best, at_start = item.anchors, i == 0 and item.leading
     return best, at_start
 
 
 def _phrase_regex(
     text: str, source: str, cjk: bool, number: str, unit: str | None,
     unit_words: frozenset[str] = frozenset(),
-) -> tuple[re.Pattern[str], frozenset[str], tuple[str, ...], bool]:
+) -> tuple[re.Pattern[str], frozenset[str], tuple[str, ...], bool,
+           tuple[frozenset[str], ...], frozenset[tuple[str, str]] | None]:
     """Compile one phrase; returns the pattern, the keys that find it (a rare mandatory word,
     `<n>` for a number), the names of its gap groups and whether the keys are its first
     element (then it is matched where the key stands, else searched in the key's clause)."""
     def bad(expected: str) -> LexiconError:
         return LexiconError(source, expected, text)
 
-    tokens = _TOKEN.findall(text.lower())
+    # The text is read with ’ as ' (extract._Text): a phrase written with ’ must match too.
+    tokens = _TOKEN.findall(text.lower().replace("’", "'"))
     sep = _CJK_SEP if cjk else _LATIN_SEP
-    gap = (r"[^，。！？；,.!?;\n]{0,6}?" if cjk else r"(?:[\w']+" + _LATIN_SEP + r"){0,3}?")
+    gap = (r"[^，。！？；：、,.!?;:\n]{0,6}?" if cjk else r"(?:[\w']+" + _LATIN_SEP + r"){0,3}?")
     gaps: list[str] = []
     # A small recursive-descent parser: sequence := item*, item := atom '?'?,
     # atom := word | '(' sequence ('|' sequence)* ')' | '...' | '<n>' | '<unit>'.
@@ -377,16 +472,30 @@ def _phrase_regex(
                 pos += 1
                 if any(not alt for alt in alternatives):
                     raise bad("no empty alternative inside ( | )")
+                if not cjk and any(alt[0].optional for alt in alternatives):
+                    # Its separator would be left over when it is missing (as for a phrase).
+                    raise bad("alternatives whose first word must be there (write (a b|b) "
+                              "instead of (a? b))")
                 body = "|".join(join(alt) for alt in alternatives)
                 keys: set[str] = set()
+                leading = True
                 for alt in alternatives:
-                    found = _best_anchor(alt)
+                    found, first_key = _choose_anchor(alt)
                     if found is None:
                         keys = set()
                         break
                     keys |= found
-                items.append(_Item(f"(?:{body})", optional,
-                                   anchors=frozenset(keys) if keys else None))
+                    leading = leading and first_key
+                firsts: set[str] | None = set()
+                for alt in alternatives:
+                    if firsts is None or alt[0].firsts is None:
+                        firsts = None
+                    else:
+                        firsts |= alt[0].firsts
+                items.append(_Item(
+                    f"(?:{body})", optional, anchors=frozenset(keys) if keys else None,
+                    leading=leading, firsts=frozenset(firsts) if firsts else None,
+                    single=all(len(alt) == 1 and alt[0].single for alt in alternatives)))
             elif tok == "...":
                 name = f"g{len(gaps)}"
                 gaps.append(name)
@@ -411,7 +520,9 @@ def _phrase_regex(
                     raise bad(f"words, ( | ), ?, *, ..., <n> or <unit> (no regular "
                               f"expression syntax; {tok!r} is not one)")
                 body = re.escape(stem) + (r"\w*" if prefix else "")
-                items.append(_Item(body, optional, anchors=_word_keys(word, cjk) or None))
+                plain = not prefix and not cjk and re.fullmatch(r"[\w']+", stem) is not None
+                items.append(_Item(body, optional, anchors=_word_keys(word, cjk) or None,
+                                   firsts=frozenset({stem}) if plain else None, single=plain))
         return items
 
     def join(items: list[_Item]) -> str:
@@ -454,7 +565,16 @@ def _phrase_regex(
         raise bad("a phrase with at least one word that must be there (not optional, not "
                   "inside an optional group; a word ending in * needs four letters before "
                   "the *)")
-    return pattern, anchors, tuple(gaps), at_start
+    required = tuple(
+        item.anchors for item in items
+        if item.anchors and not item.optional and not item.gap
+        and not any(k[0] == "*" or k == _NUMBER_ANCHOR for k in item.anchors))
+    second = items[1] if len(items) > 1 else None
+    pairs = None
+    if (at_start and not cjk and items[0].single and second is not None
+            and not second.optional and not second.gap and second.firsts):
+        pairs = frozenset((key, word) for key in anchors for word in second.firsts)
+    return pattern, anchors, tuple(gaps), at_start, required, pairs
 
 
 def _word_keys(word: str, cjk: bool) -> frozenset[str]:
