@@ -65,7 +65,13 @@ _LOG_LINE = re.compile(
     r"^[ \t]*(?:\d{4}-\d\d-\d\d[ T]\d|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
     r"|(?:error|warn|warning|info|debug|trace|fatal|exception)\b\s*[:\[]"
     r"|at [\w.$<>]+\(|traceback \(most recent|file \"[^\"]+\", line \d|caused by:"
-    r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|\d{3} [a-z ]+ \(|[{}\[\]]\s*$)",
+    r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|[{}\[\]]\s*$"
+    # An HTTP status line ("401 Unauthorized (…)"), not "500 customers cannot log in (…)".
+    r"|[1-5]\d\d (?:ok|created|accepted|no content|moved permanently|found|not modified"
+    r"|bad request|unauthorized|payment required|forbidden|not found|method not allowed"
+    r"|request timeout|conflict|gone|payload too large|unprocessable entity"
+    r"|too many requests|internal server error|not implemented|bad gateway"
+    r"|service unavailable|gateway timeout) \()",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTE_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
@@ -360,7 +366,10 @@ def _possible(phrase: Phrase, words: frozenset[str], lower: str, cjk: bool) -> b
 def _keys_in(language: Language, lower: str, words: frozenset[str]) -> list[str]:
     """The anchor keys of the language that occur in the text (whole words in Latin)."""
     if language.cjk:
-        keys = [key for key in language.by_first if key in lower]
+        starts = language.by_start
+        present = {lower[i:i + 2] for i in range(len(lower) - 1)} & starts.keys()
+        present |= set(lower) & starts.keys()
+        keys = [key for start in present for key in starts[start] if key in lower]
         if language.by_number and language.number_regex.search(lower):
             keys.append(_NUMBER)
         return keys

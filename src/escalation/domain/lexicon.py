@@ -172,6 +172,9 @@ class Language:
     # them.
     category_probes: Mapping[str, Probe]
     category_later: Mapping[str, tuple[Phrase, ...]]
+    # CJK: the keys by their first two characters (one-character keys under themselves), so
+    # a text is checked only for keys whose start it holds.
+    by_start: Mapping[str, tuple[str, ...]]
     unless: Mapping[str, tuple[re.Pattern[str], ...]]
     categories: tuple[str, ...]  # in the order the lexicon lists them (ties go to the first)
     number_regex: re.Pattern[str]  # where a number starts (`<n>` phrases are tried there)
@@ -304,6 +307,13 @@ def _strings(value: Any, path: str, err: Any) -> list[str]:
     return out
 
 
+def _by_start(by_first: Mapping[str, list[Phrase]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for key in by_first:
+        out.setdefault(key[:2], []).append(key)
+    return {start: tuple(keys) for start, keys in out.items()}
+
+
 def _probes(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
             categories: bool) -> dict[str, Probe]:
     out = {}
@@ -363,6 +373,7 @@ def _compile(spec: Mapping[str, Any]) -> Language:
         later=_later(by_first, by_number, categories=False),
         category_probes=_probes(by_first, by_number, categories=True),
         category_later=_later(by_first, by_number, categories=True),
+        by_start=_by_start(by_first) if cjk else {},
         unless=unless, categories=tuple(spec["categories"]),
         number_regex=re.compile(number if cjk else r"(?<![\w])" + number + r"(?![\w])"),
         number_words=frozenset(numbers),
