@@ -22,8 +22,9 @@ leadership. Breadth and pattern triggers (several customers, 3+ customers, risin
 blocked customer) follow the kind of problem: a feature gap asked for by five customers goes
 to Product, anything else to Engineering. When a technical or product problem comes with
 business triggers, the technical target leads and leadership is in `also_notify`; leadership
-leads only when the business issue is the whole story. Security always leads, with everyone
-else in `also_notify`.
+leads when the business issue is the whole story, time triggers included (a PR threat after a
+month's wait goes to leadership, with L2 notified: more urgency never lowers the target).
+Security always leads, with everyone else in `also_notify`.
 
 History: `history` holds the stored learnings that resemble the ticket (`match_learnings`,
 best first); only the best match counts. When that escalation was resolved with a workaround or
@@ -245,8 +246,10 @@ def _cited(reasons: tuple[Reason, ...], derived: Extraction | None) -> tuple[Rea
         cites = None
         if not _CITES_ITS_OWN & reason.params.keys():
             for fact in _REASON_FACTS.get(reason.code, ()):
-                cites = derived.cite(fact)
-                if cites is not None:
+                # A fact read as false ("blocked": a minor inconvenience) is no reason's ground.
+                found = derived.derived.get(fact)
+                if found is not None and found.value is not False:
+                    cites = found.cite()
                     break
         out.append(replace(reason, cites=cites) if cites is not None else reason)
     return tuple(out)
@@ -301,6 +304,10 @@ def _route(
         wanted.append(Target.L2 if up_path else Target.ENGINEERING)
     if _PRODUCT in routes:
         wanted.append(Target.L2 if up_path else Target.PRODUCT)
+    if _LEADERSHIP in routes and not routes & {_ENG, _PRODUCT}:
+        # A business issue with nothing technical behind it leads to leadership, also when
+        # time triggers come with it (more urgency never lowers the target).
+        wanted.append(Target.LEADERSHIP)
     if _TIER in routes and not routes & {_ENG, _PRODUCT}:
         # Time alone: L1 asks L2; at L2 the normal channels have failed, so leadership.
         wanted.append(Target.L2 if from_l1 else Target.LEADERSHIP)

@@ -62,7 +62,10 @@ _LATIN = re.compile(r"[A-Za-z]{2}")
 _QUOTED = re.compile(r'"[^"\n]{1,300}"|“(?:[^”\n]|\n(?!\n)){1,300}”'
                      r'|「(?:[^」\n]|\n(?!\n)){1,300}」|『(?:[^』\n]|\n(?!\n)){1,300}』')
 _LOG_LINE = re.compile(
-    r"^[ \t]*(?:\d{4}-\d\d-\d\d[ T]\d|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
+    # A timestamp with seconds (a customer's "2026-11-25 09:30 the site went down" is not a
+    # log line), a bracketed or leading log level, stack frames, exceptions, HTTP lines, JSON.
+    r"^[ \t]*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d"
+    r"|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
     r"|(?:error|warn|warning|info|debug|trace|fatal|exception)\b\s*[:\[]"
     r"|at [\w.$<>]+\(|traceback \(most recent|file \"[^\"]+\", line \d|caused by:"
     r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|[{}\[\]]\s*$"
@@ -172,8 +175,10 @@ def extract(ticket: Ticket, lexicon: Lexicon, *, everything: bool = False) -> Ex
         if not texts:
             continue
         used.append(language.code)
+        others = tuple(other for other in lexicon.languages if other.cjk != language.cjk)
         _read(language, _Text(texts), found, mentions, categories=everything
-              or (ticket.facts.category is None and "category" not in ticket.facts.stated))
+              or (ticket.facts.category is None and "category" not in ticket.facts.stated),
+              others=others)
     derived: dict[str, DerivedFact] = {}
     if not found:
         return Extraction(derived, tuple(mentions), tuple(used))
@@ -243,7 +248,7 @@ def _fields(ticket: Ticket) -> Iterator[tuple[str, str]]:
 
 def _read(language: Language, text: _Text,
           found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention],
-          categories: bool = True) -> None:
+          categories: bool = True, others: tuple[Language, ...] = ()) -> None:
     lower = text.lower
     listed = [] if language.cjk else _WORD.findall(lower)
     words = frozenset(listed)
@@ -314,7 +319,7 @@ def _read(language: Language, text: _Text,
         field, offset, _ = text.where(begin)
         evidence = Evidence(field, _shown(text.original, begin, end), begin - offset,
                             end - offset, phrase.source)
-        why = _not_asserted(language, lower, match, phrase, set_aside, start, stop)
+        why = _not_asserted(language, lower, match, phrase, set_aside, start, stop, others)
         if why is not None:
             mentions.append(Mention(phrase.rule, evidence, why))
             continue
@@ -412,8 +417,13 @@ def _set_aside_spans(text: _Text) -> list[tuple[int, int, str]]:
 
 
 def _not_asserted(language: Language, lower: str, match: re.Match[str], phrase: Phrase,
-                  set_aside: list[tuple[int, int, str]], start: int, stop: int) -> str | None:
-    """Why a matched phrase is not taken as said (None: it is)."""
+                  set_aside: list[tuple[int, int, str]], start: int, stop: int,
+                  others: tuple[Language, ...] = ()) -> str | None:
+    """Why a matched phrase is not taken as said (None: it is).
+
+    `others` are the lexicon's languages of the other script: their cue words count too when
+    the clause is written in both ("这不是 data breach").
+    """
     begin, end = match.span()
     for b, e, why in set_aside:
         if b <= begin and end <= e:
@@ -422,8 +432,27 @@ def _not_asserted(language: Language, lower: str, match: re.Match[str], phrase: 
         for m in pattern.finditer(lower, start, stop):
             if m.start() < end and begin < m.end():
                 return f"excluded: {m.group()}"
+    for cue_language in (language, *others):
+        if cue_language is not language and not (
+                _CJK if cue_language.cjk else _LATIN).search(lower, start, stop):
+            continue
+        against = _cued(cue_language, lower, match, phrase, start, stop)
+        if against is not None:
+            return against
+    return None
+
+
+def _cued(language: Language, lower: str, match: re.Match[str], phrase: Phrase, start: int,
+          stop: int) -> str | None:
+    """What the cue words of `language` around the phrase say against it, if anything."""
+    begin, end = match.span()
     cues = language.cue_sets
     lead = _Words(language, lower, start, begin)  # the clause up to the phrase
+    if phrase.rule.startswith(_CATEGORY_PREFIX):
+        # What kind of ticket it is shows in questions and hedges too ("How do I export a
+        # report?" is a how-to); only a negation ("this is not a bug") sets it aside.
+        negation = lead.window(cues["clause_break"]).find(cues["negation_before"])
+        return f"negated: {negation}" if negation is not None else None
     asks = lead.find(cues["question_before"])
     if asks is not None:
         return f"question: {asks}"
