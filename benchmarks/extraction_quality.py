@@ -1,6 +1,6 @@
 """Quality of fact extraction: precision and recall per fact on the labelled ticket tables.
 
-Reads `tests/fixtures/extraction/*.jsonl` (one labelled ticket per line, see the README there),
+Reads `tests/fixtures/extraction/{tuned,holdout}_*.jsonl` (one labelled ticket per line, see the README there),
 derives facts from each ticket's words with the shipped lexicons, and prints per fact: true
 positives, false positives, false negatives, precision and recall; then how often the whole
 assessment (decision, target, severity) matches the expected one. The baseline named
@@ -66,8 +66,9 @@ def load_rows(table: str = "all") -> list[Row]:
     """The labelled rows of `tuned.jsonl`, `holdout.jsonl` or both."""
     names = ["tuned", "holdout"] if table == "all" else [table]
     rows = []
-    for name in names:
-        path = TABLES / f"{name}.jsonl"
+    paths = [path for name in names for path in sorted(TABLES.glob(f"{name}*.jsonl"))]
+    for path in paths:
+        name = path.stem
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -184,8 +185,8 @@ def main() -> int:
     args = parser.parse_args()
     results = {}
     for table in (["tuned", "holdout"] if args.table == "all" else [args.table]):
-        if not (TABLES / f"{table}.jsonl").exists():
-            print(f"(no {table}.jsonl)", file=sys.stderr)
+        if not list(TABLES.glob(f"{table}*.jsonl")):
+            print(f"(no {table}*.jsonl)", file=sys.stderr)
             continue
         outcomes = run(load_rows(table))
         results[table] = report(outcomes, table)
