@@ -267,12 +267,14 @@ def _read(language: Language, text: _Text,
     if categories:
         groups.append((language.category_probes, language.category_later))
     for (probes, later), key in ((group, key) for group in groups for key in keys):
-        probe = probes.get(key)
-        if probe is not None and probe.pairs is not None:
-            if pairs is None:
-                pairs = set(pairwise(listed))
-            if probe.pairs.isdisjoint(pairs):
-                probe = None  # none of its phrases' first two words stand side by side
+        wanted = []
+        for probe in probes.get(key, ()):
+            if probe.pairs is not None:
+                if pairs is None:
+                    pairs = set(pairwise(listed))
+                if probe.pairs.isdisjoint(pairs):
+                    continue  # none of its phrases' first two words stand side by side
+            wanted.append(probe)
         viable = []
         for phrase in later.get(key, ()):
             ok = possible.get(id(phrase))
@@ -280,10 +282,10 @@ def _read(language: Language, text: _Text,
                 ok = possible[id(phrase)] = _possible(phrase, words, lower, language.cjk)
             if ok:
                 viable.append(phrase)
-        if probe is None and not viable:
+        if not wanted and not viable:
             continue
         for at in _positions(language, lower, key):
-            if probe is not None:
+            for probe in wanted:
                 tried_here = probe.pattern.match(lower, at)
                 if tried_here is not None and tried_here.lastindex is not None:
                     for index, phrase in enumerate(probe.phrases, 1):

@@ -166,11 +166,11 @@ class Language:
     by_number: tuple[Phrase, ...]
     # Key -> the phrases it finds as their first element, as one probe (see `Probe`); and
     # key -> the phrases it finds by a later word (searched for in the key's clause).
-    probes: Mapping[str, Probe]
+    probes: Mapping[str, tuple[Probe, ...]]
     later: Mapping[str, tuple[Phrase, ...]]
     # The same for the category phrases, kept apart: a ticket that states its category skips
     # them.
-    category_probes: Mapping[str, Probe]
+    category_probes: Mapping[str, tuple[Probe, ...]]
     category_later: Mapping[str, tuple[Phrase, ...]]
     # CJK: the keys by their first two characters (one-character keys under themselves), so
     # a text is checked only for keys whose start it holds.
@@ -315,13 +315,18 @@ def _by_start(by_first: Mapping[str, list[Phrase]]) -> dict[str, tuple[str, ...]
 
 
 def _probes(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
-            categories: bool) -> dict[str, Probe]:
+            categories: bool) -> dict[str, tuple[Probe, ...]]:
+    """Per key: one probe for the phrases whose first two words can be checked against the
+    text's word pairs, one for the rest."""
     out = {}
     for key, phrases in [*by_first.items(), (_NUMBER_ANCHOR, by_number)]:
         starting = [p for p in phrases
                     if p.at_start and p.rule.startswith("category:") == categories]
-        if starting:
-            out[key] = _probe(starting)
+        paired = [p for p in starting if p.pairs is not None]
+        unpaired = [p for p in starting if p.pairs is None]
+        found = tuple(_probe(group) for group in (paired, unpaired) if group)
+        if found:
+            out[key] = found
     return out
 
 
