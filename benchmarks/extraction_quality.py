@@ -1,6 +1,7 @@
 """Quality of fact extraction: precision and recall per fact on the labelled ticket tables.
 
-Reads `tests/fixtures/extraction/{tuned,holdout}_*.jsonl` (one labelled ticket per line, see the README there),
+Reads `tests/fixtures/extraction/{tuned,holdout}_*.jsonl` (one labelled ticket per line, see
+the README there),
 derives facts from each ticket's words with the shipped lexicons, and prints per fact: true
 positives, false positives, false negatives, precision and recall; then how often the whole
 assessment (decision, target, severity) matches the expected one. The baseline named

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from extraction_quality import load_rows, per_fact, run  # noqa: E402
+from extraction_quality import load_rows, run
 
 TUNED = load_rows("tuned")
 

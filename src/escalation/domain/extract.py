@@ -339,9 +339,11 @@ def _read(language: Language, text: _Text,
 _NUMBER = "<n>"
 
 
-def _hit_order(hit: tuple[int, int, Phrase, re.Match[str], int, int]) -> tuple[int, int]:
-    # Text order; at the same start the longer match first, so it is the one counted.
-    return (hit[0], -hit[1])
+def _hit_order(hit: tuple[int, int, Phrase, re.Match[str], int, int]) -> tuple[int, int, str]:
+    # Text order; at the same start the longer match first, so it is the one counted; the
+    # same words matched by several phrases go by lexicon entry, not by the order they were
+    # found in (which follows sets, so it changes from run to run).
+    return (hit[0], -hit[1], hit[2].source)
 
 
 def _clause_stop(clauses: list[int], start: int, size: int) -> int:

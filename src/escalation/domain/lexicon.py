@@ -361,7 +361,7 @@ def _compile(spec: Mapping[str, Any]) -> Language:
                 text, source, cjk, number, unit, unit_set)
             phrase = Phrase(rule, source, text, pattern, gaps, entry["hedged_counts"],
                             at_start, required, pairs)
-            for key in anchors:
+            for key in sorted(anchors):  # a set: sorted, so the same run to run
                 if key == _NUMBER_ANCHOR:
                     by_number.append(phrase)
                 else:
