@@ -68,7 +68,7 @@ _LOG_LINE = re.compile(
     r"|\[\s*(?:error|warn|warning|info|debug|trace|fatal)\s*\]"
     r"|(?:error|warn|warning|info|debug|trace|fatal|exception)\b\s*[:\[]"
     r"|at [\w.$<>]+\(|traceback \(most recent|file \"[^\"]+\", line \d|caused by:"
-    r"|\w+(?:\.\w+)+(?:exception|error)\b|https?/\d\.\d \d{3}|[{}\[\]]\s*$"
+    r"|\w+(?:\.\w+)+(?:exception|error)\b|\w+(?:exception|error):|https?/\d\.\d \d{3}|[{}\[\]]\s*$"
     # An HTTP status line ("401 Unauthorized (…)"), not "500 customers cannot log in (…)".
     r"|[1-5]\d\d (?:ok|created|accepted|no content|moved permanently|found|not modified"
     r"|bad request|unauthorized|payment required|forbidden|not found|method not allowed"
