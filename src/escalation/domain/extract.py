@@ -293,16 +293,27 @@ def _read(language: Language, text: _Text,
                             match = phrase.pattern.match(lower, at)
                             if match is not None:
                                 hits.append((at, match.end(), phrase, match, -1, -1))
+            if not viable:
+                continue
+            if not clauses:
+                clauses = _clauses(lower)
+            start = clauses[bisect_right(clauses, at) - 1]
+            stop = _clause_stop(clauses, start, len(lower))
+            # A match holds the key, so it starts at a word (a character, in CJK) between the
+            # clause start and the key: try there only, not at every character of the clause.
+            starts = (range(max(start, at - 24), at + 1) if language.cjk
+                      else [m.start() for m in _WORD.finditer(lower, start, at + 1)])
             for phrase in viable:
-                if not clauses:
-                    clauses = _clauses(lower)
-                start = clauses[bisect_right(clauses, at) - 1]
-                if (id(phrase), start) in tried:
-                    continue
-                tried.add((id(phrase), start))
-                stop = _clause_stop(clauses, start, len(lower))
-                hits.extend((m.start(), m.end(), phrase, m, start, stop)
-                            for m in phrase.pattern.finditer(lower, start, stop))
+                for begin in starts:
+                    if (id(phrase), begin) in tried:
+                        continue
+                    m = phrase.pattern.match(lower, begin, stop)
+                    if m is None or m.end() > at:
+                        # Done with this start (a match ending before the key is left for
+                        # the key it does hold).
+                        tried.add((id(phrase), begin))
+                        if m is not None:
+                            hits.append((begin, m.end(), phrase, m, start, stop))
     if not hits:
         return
     if not clauses:
