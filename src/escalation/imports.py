@@ -25,11 +25,12 @@ from escalation.adapters.importers import (
     StreamError,
     importer,
 )
+from escalation.domain.assess import assess
 from escalation.domain.contract import ticket_from_mapping
 from escalation.domain.errors import InputError
-from escalation.domain.model import Ticket
+from escalation.domain.model import Decision, Ticket
 from escalation.domain.policy import Policy
-from escalation.services import Desk
+from escalation.services import Desk, calendar_for, derive_facts
 
 BATCH = 200
 
@@ -46,6 +47,10 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # New or updated tickets with facts read from their words, and how many of those the
+    # assessment would escalate (policy `[derive]`; history and patterns not consulted).
+    derived: int = 0
+    derived_escalate: int = 0
 
     @property
     def total(self) -> int:
@@ -54,6 +59,11 @@ class ImportSummary:
     def line(self) -> str:
         return (f"imported {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{len(self.skipped)} skipped")
+
+    def derived_line(self) -> str:
+        """How many imported tickets had facts read from their words, and escalate."""
+        return (f"facts read from the words of {self.derived} imported ticket(s): "
+                f"{self.derived_escalate} would escalate")
 
 
 def load_mapping(path: str | Path | None) -> dict[str, Any] | None:
@@ -137,6 +147,21 @@ def _write(desk: Desk, batch: list[tuple[Ticket, dict[str, Any]]], now: datetime
                 summary.updated += 1
             uow.save_ticket(ticket, raw, now)
             changed.append(ticket)
+    _count_derived(desk.policy, changed, now, summary)
     if changed:
         # Already indexed tickets are skipped by the index: an update keeps its first text.
         desk.index_tickets(changed, now)
+
+
+def _count_derived(policy: Policy, tickets: list[Ticket], now: datetime,
+                   summary: ImportSummary) -> None:
+    """Count the tickets whose words derive facts, and those of them that would escalate."""
+    for ticket in tickets:
+        derived = derive_facts(ticket, policy)
+        if not derived:
+            continue
+        summary.derived += 1
+        calendar = calendar_for(ticket.customer, policy) if policy.sla.clock == "business" \
+            else None
+        if assess(ticket, policy, now, calendar, derived=derived).decision is Decision.ESCALATE:
+            summary.derived_escalate += 1

@@ -132,15 +132,39 @@ def build_server(desk_factory: Callable[[], Desk], db_url: str) -> MCPServer:
     # -- tickets --------------------------------------------------------------------------
 
     @server.tool()
-    def assess_ticket(ticket: TicketObject, now: Now = None) -> dict[str, Any]:
+    def assess_ticket(ticket: TicketObject, now: Now = None, derive: Annotated[bool, Field(
+        description="Read facts from the ticket's words (subject, description, "
+                    "communications, tags); false: only the facts the ticket states.")] = True,
+    ) -> dict[str, Any]:
         """Decide whether a ticket should be escalated: escalate or handle_in_support, to
         which target, at which severity, why (reason codes), its impact and SLA standing, and
         what a brief would still lack. Stored learnings are consulted ("resolved before in
-        ESC-41"). Changes nothing."""
+        ESC-41"); a reason resting on a fact read from the words cites them ("read in
+        description: ..."). Changes nothing."""
+        from escalation.services import Desk, without_derive  # noqa: PLC0415
+
         with errors():
             moment = _Clock.at(now)
-            assessment = desk().assess(ticket_from_mapping(ticket), moment)
+            d = desk()
+            if not derive:
+                d = Desk(d.store, without_derive(d.policy), d.actor)
+            assessment = d.assess(ticket_from_mapping(ticket), moment)
             return assessment_to_mapping(assessment)
+
+    @server.tool()
+    def explain_ticket(ticket: TicketObject, now: Now = None) -> dict[str, Any]:
+        """Show what was read from a ticket's words: each derived fact with all its evidence
+        (field, phrase as written, lexicon entry), the facts the ticket states that won over a
+        reading, every phrase read but set aside and why (negated, hedged, a question,
+        quoted ...), and decision/target/severity with and without the derived facts.
+        Changes nothing."""
+        from escalation.domain.explain import explanation_to_mapping  # noqa: PLC0415
+        from escalation.services import explain_ticket as explain  # noqa: PLC0415
+
+        with errors():
+            moment = _Clock.at(now)
+            return explanation_to_mapping(explain(ticket_from_mapping(ticket), desk().policy,
+                                                  moment))
 
     @server.tool()
     def lint_brief(ticket: Annotated[dict[str, Any], Field(

@@ -25,6 +25,7 @@ from escalation.domain.cadence import (
 from escalation.domain.calendar import BusinessCalendar
 from escalation.domain.contract import ticket_from_mapping
 from escalation.domain.customer_update import draft_customer_update
+from escalation.domain.explain import Explanation
 from escalation.domain.extract import Extraction, extract, with_derived
 from escalation.domain.impact import customers_affected
 from escalation.domain.learnings import LearningMatch, learning_from, match_learnings
@@ -85,6 +86,32 @@ def derive_facts(ticket: Ticket, policy: Policy) -> Extraction | None:
     from escalation.adapters.lexicon_files import load_lexicon  # noqa: PLC0415
 
     return extract(ticket, load_lexicon(policy.derive.lexicons))
+
+
+def without_derive(policy: Policy) -> Policy:
+    """The policy with fact derivation turned off (`--no-derive`, `?derive=false`)."""
+    if not policy.derive.enabled:
+        return policy
+    return replace(policy, derive=replace(policy.derive, enabled=False))
+
+
+def explain_ticket(ticket: Ticket, policy: Policy, now: datetime) -> Explanation:
+    """What the ticket's words say, and the decision with and without it (`escalate explain`).
+
+    The words are read even when the policy turns derivation off, so one can see what it would
+    change; `derive_enabled` says which of the two outcomes the desk acts on.
+    """
+    from escalation.adapters.lexicon_files import load_lexicon  # noqa: PLC0415
+
+    calendar = calendar_for(ticket.customer, policy) if policy.sla.clock == "business" else None
+    extraction = extract(ticket, load_lexicon(policy.derive.lexicons))
+    return Explanation(
+        ticket=ticket,
+        extraction=extraction,
+        derive_enabled=policy.derive.enabled,
+        with_derived=assess(ticket, policy, now, calendar, derived=extraction),
+        without_derived=assess(ticket, policy, now, calendar, derived=None),
+    )
 
 
 def assess_ticket(ticket: Ticket, policy: Policy, now: datetime) -> Assessment:

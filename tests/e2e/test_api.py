@@ -16,10 +16,11 @@ from api_support import API, FIXED, Api, error_of, example, example_files, runni
 from escalation.adapters.policy_file import load_policy
 from escalation.domain.access import Role
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
+from escalation.domain.explain import explanation_to_mapping
 from escalation.formats import BriefFormat, Lang
 from escalation.render import FORMATS, LANGUAGES, render_brief
 from escalation.render.records import lint_result_json
-from escalation.services import assess_ticket, brief_ticket
+from escalation.services import assess_ticket, brief_ticket, explain_ticket
 from escalation.tokens import revoke_token
 
 POLICY = load_policy(None)
@@ -104,6 +105,50 @@ def test_assess_takes_a_list_and_a_now(api: Api, agent: dict[str, str]) -> None:
     bad = api.client.post(f"{API}/assess", params={"now": "yesterday"}, json=breached,
                           headers=agent)
     assert error_of(bad, 422, "invalid_input")["field"] == "now"
+
+
+# Its fields state no facts: only its words say the data is gone.
+WORDS_ONLY = {"id": "ZD-1", "subject": "Contacts gone",
+              "description": "Since the sync half of our contacts disappeared. No security "
+                             "issue as far as we can tell."}
+
+
+def test_assess_reads_the_words_unless_derive_is_false(api: Api, agent: dict[str, str]) -> None:
+    read = api.client.post(f"{API}/assess", json=WORDS_ONLY, headers=agent).json()
+    assert (read["decision"], read["severity"]) == ("escalate", "critical")
+    [loss] = [r for r in read["reasons"] if r["code"] == "technical.data_loss"]
+    assert loss["text"].endswith('(read in description: "half of our contacts disappeared")')
+    unread = api.client.post(f"{API}/assess", params={"derive": "false"}, json=[WORDS_ONLY],
+                             headers=agent)
+    assert unread.status_code == 200
+    assert unread.json()[0]["decision"] == "handle_in_support"
+    bad = api.client.post(f"{API}/assess", params={"derive": "perhaps"}, json=WORDS_ONLY,
+                          headers=agent)
+    assert error_of(bad, 422, "invalid_input")["field"] == "derive"
+
+
+def test_explain_answers_like_the_cli(api: Api, agent: dict[str, str]) -> None:
+    answer = api.client.post(f"{API}/explain", json=WORDS_ONLY, headers=agent)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body == explanation_to_mapping(
+        explain_ticket(ticket_from_mapping(WORDS_ONLY), POLICY, FIXED))
+    assert [f["fact"] for f in body["derived"]] == ["data_loss"]
+    assert body["derived"][0]["evidence"][0] == {
+        "field": "description", "phrase": "half of our contacts disappeared",
+        "start": 15, "end": 47, "source": body["derived"][0]["evidence"][0]["source"]}
+    assert [(m["fact"], m["why"]) for m in body["set_aside"]] == [
+        ("security_concern", "negated: no")]
+    assert body["with_derived"]["decision"] == "escalate"
+    assert body["without_derived"]["decision"] == "handle_in_support"
+    assert body["changed"] is True
+    many = api.client.post(f"{API}/explain", json=[WORDS_ONLY, example("11")], headers=agent)
+    assert [e["ticket_id"] for e in many.json()] == ["ZD-1", "IC-77310"]
+    bad = api.client.post(f"{API}/explain", json={"id": "T-1", "customer": {"arr": "lots"}},
+                          headers=agent)
+    assert error_of(bad, 422, "invalid_input")["field"] == "customer.arr"
+    anonymous = api.client.post(f"{API}/explain", json=WORDS_ONLY)
+    assert anonymous.status_code == 401
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])

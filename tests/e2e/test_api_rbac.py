@@ -224,8 +224,8 @@ def test_opening_and_indexing_need_an_opening_role(api: Api, role: str) -> None:
     assert opened.status_code == OPENERS[role]
     indexed = api.client.post(f"{API}/patterns", json=[_ticket("normal")], headers=headers)
     assert indexed.status_code == (200 if OPENERS[role] == 201 else 403)
-    # Assessing, briefing and linting need only a valid token.
-    for path in ("/assess", "/briefs", "/lint"):
+    # Assessing, explaining, briefing and linting need only a valid token.
+    for path in ("/assess", "/explain", "/briefs", "/lint"):
         assert api.client.post(f"{API}{path}", json=_ticket("normal"),
                                headers=headers).status_code == 200
 

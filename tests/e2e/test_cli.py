@@ -208,3 +208,62 @@ def test_examples_assess_without_errors() -> None:
     out = json.loads(result.stdout)
     targets = {a["target"] for a in out}
     assert {"l2", "engineering", "product", "security", "leadership", None} <= targets
+
+
+# Its fields state no facts but `blocked`; its words say more, some of it set aside.
+WORDS_TICKET = {
+    "id": "ZD-950", "subject": "Contacts gone after the sync",
+    "description": "Since the sync half of our contacts disappeared. No security issue as far "
+                   "as we know. We are blocked.",
+    "facts": {"blocked": False},
+}
+
+
+def test_no_derive_assesses_only_the_stated_facts(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.json", WORDS_TICKET)
+    read = json.loads(escalate("assess", path, "--now", NOW).stdout)
+    assert (read["decision"], read["severity"]) == ("escalate", "critical")
+    [loss] = [r for r in read["reasons"] if r["code"] == "technical.data_loss"]
+    assert loss["text"] == ('Data loss reported (read in description: "half of our contacts '
+                            'disappeared")')
+    unread = escalate("assess", path, "--now", NOW, "--no-derive")
+    assert unread.returncode == 0, unread.stderr
+    assert json.loads(unread.stdout)["decision"] == "handle_in_support"
+    brief = escalate("brief", path, "--now", NOW, "--no-derive")
+    assert brief.returncode == 0 and "should be handled in support" in brief.stderr
+
+
+def test_explain_shows_evidence_set_aside_and_both_outcomes(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.json", WORDS_TICKET)
+    text = escalate("explain", path, "--now", NOW)
+    assert text.returncode == 0, text.stderr
+    out = text.stdout
+    assert "ZD-950: read from the words: 1" in out
+    assert '    data_loss = true\n      description: "half of our contacts disappeared"  [' in out
+    assert "stated by the ticket (wins over the reading):\n    blocked = false\n" \
+           '      description: "We are blocked"' in out
+    assert "security_concern — negated: no" in out
+    assert "with derived facts:    ESCALATE to l2, severity critical" in out
+    assert "without derived facts: handle in support" in out
+    chinese = escalate("explain", path, "--now", NOW, "--lang", "zh").stdout
+    assert "推断出的事实" in chinese and "（依据：description:" in chinese
+
+    listed = escalate("explain", "-", "--now", NOW, "--format", "json",
+                      stdin=json.dumps([WORDS_TICKET, {"id": "ZD-2"}]))
+    assert listed.returncode == 0, listed.stderr
+    first, second = json.loads(listed.stdout)
+    assert set(first) == {"ticket_id", "derive_enabled", "languages", "derived", "stated",
+                          "set_aside", "with_derived", "without_derived", "changed"}
+    assert first["derived"][0]["evidence"][0]["field"] == "description"
+    assert first["stated"][0]["fact"] == "blocked" and first["stated"][0]["value"] is False
+    assert first["changed"] is True
+    assert (second["derived"], second["changed"]) == ([], False)
+
+
+def test_explain_bad_input_is_one_line_naming_the_field() -> None:
+    result = escalate("explain", "-", stdin=json.dumps([{"id": "A"}, {"id": "B",
+                                                         "customer": {"arr": -1}}]))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("escalate: tickets[1].customer.arr: ")
+    assert len(result.stderr.splitlines()) == 1

@@ -85,3 +85,12 @@ def test_bytes_that_are_not_json_are_refused(raw: bytes) -> None:
     assert result.exit_code in (0, 2)
     if result.exit_code == 2:
         assert "Traceback" not in result.stderr
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tickets)
+def test_explain_never_crashes(ticket: dict[str, Any]) -> None:
+    out = check(json.dumps(ticket), "explain", "--format", "json")
+    if out is not None:
+        assert out["ticket_id"] == ticket["id"]
+        assert out["with_derived"]["decision"] in ("escalate", "handle_in_support")

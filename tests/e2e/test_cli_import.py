@@ -91,3 +91,40 @@ def test_the_policy_files_import_tables_are_the_default_mapping(tmp_path: Path) 
     refused = escalate(db, "--policy", str(wrong), "import", "github", pull, "--now", NOW)
     assert refused.returncode == 2
     assert "import.servicenow" in refused.stderr and "zendesk" in refused.stderr
+
+
+def test_imported_ticket_escalates_from_its_words(tmp_path: Path) -> None:
+    """A Zendesk ticket whose fields state no facts (no mapping, priority only "normal") is
+    escalated by the triage from what its words say, and the JSON reasons cite the words; with
+    --no-derive the same ticket stays in support."""
+    db = tmp_path / "desk.db"
+    record = json.loads((FIXTURES / "zendesk_ticket.json").read_text(encoding="utf-8"))
+    record.update({
+        "id": 4242, "priority": "normal", "status": "open", "type": "problem",
+        "created_at": "2026-11-26T08:00:00Z", "updated_at": "2026-11-26T08:05:00Z",
+        "subject": "Contacts missing after the nightly sync",
+        "description": "Since the nightly sync half of our contacts disappeared from the "
+                       "address book. Our sales team cannot call anyone today.",
+        "tags": ["sync", "contacts"],
+    })
+    export = tmp_path / "zendesk.json"
+    export.write_text(json.dumps({"tickets": [record]}), encoding="utf-8")
+    imported = escalate(db, "import", "zendesk", str(export), "--now", NOW)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.splitlines() == [
+        "imported 1 new, 0 updated, 0 unchanged, 0 skipped",
+        "facts read from the words of 1 imported ticket(s): 1 would escalate",
+    ]
+    table = escalate(db, "assess", "--all-open", "--now", NOW)
+    assert table.returncode == 0, table.stderr
+    row = next(line for line in table.stdout.splitlines() if line.startswith("zendesk-4242"))
+    assert "escalate" in row.split() and "technical.data_loss" in row
+    assert "1 to escalate" in table.stdout
+    as_json = escalate(db, "assess", "--all-open", "--format", "json", "--now", NOW)
+    [assessment] = json.loads(as_json.stdout)
+    reasons = {r["code"]: r["text"] for r in assessment["reasons"]}
+    assert 'read in description: "half of our contacts disappeared' in \
+        reasons["technical.data_loss"]
+    words_off = escalate(db, "assess", "--all-open", "--no-derive", "--format", "json",
+                         "--now", NOW)
+    assert json.loads(words_off.stdout)[0]["decision"] == "handle_in_support"

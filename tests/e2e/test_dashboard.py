@@ -601,6 +601,30 @@ def test_assess_shows_everything_before_open_opens(desktop: Desktop) -> None:
     assert escalation.owner == "ana@example.com" and escalation.customer.arr == 180000
 
 
+def test_new_and_escalation_pages_show_what_was_read_from_the_ticket(desktop: Desktop
+                                                                     ) -> None:
+    words = {"id": "ZD-79", "subject": "Contacts gone after the sync",
+             "description": "Since the sync half of our contacts disappeared. No security "
+                            "issue as far as we know."}
+    browser = desktop.client(Role.AGENT)
+    browser.get("/new")
+    assessed = browser.post("/new", {"ticket_json": json.dumps(words), "intent": "assess"})
+    assert assessed.status_code == 200
+    text = html.unescape(assessed.text)
+    assert "Read from the ticket" in text and 'data-fact="data_loss"' in text
+    assert "<q>half of our contacts disappeared</q>" in text and "Description" in text
+    reading = text[text.index('id="reading"'):]
+    assert '<details class="set-aside">' in reading and "Negated" in reading
+    assert "<q>security issue</q>" in reading
+    opened = browser.post("/new", {"ticket_json": json.dumps(words), "intent": "open"})
+    assert opened.status_code == 303
+    page = html.unescape(browser.get(opened.headers["location"]).text)
+    assert "Read from the ticket" in page and "<q>half of our contacts disappeared</q>" in page
+    browser.post("/language", {"lang": "zh", "next": opened.headers["location"]})
+    chinese = html.unescape(browser.get(opened.headers["location"]).text)
+    assert "从工单文字读出" in chinese and "被否定" in chinese
+
+
 def test_bad_ticket_input_names_the_field_and_keeps_what_was_typed(desktop: Desktop) -> None:
     browser = desktop.client(Role.AGENT)
     browser.get("/new")

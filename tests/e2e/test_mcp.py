@@ -22,7 +22,11 @@ TOOLS = {
     "assess_ticket", "open_escalation", "get_brief", "lint_brief", "list_followups",
     "record_follow_up", "change_severity", "de_escalate", "close_escalation", "find_patterns",
     "draft_customer_update", "acknowledge", "resolve", "tick_checklist", "show_escalation",
+    "explain_ticket",
 }
+# Its fields state no facts: only its words say the data is gone.
+WORDS_ONLY = {"id": "ZD-1", "subject": "Contacts gone",
+              "description": "Since the sync half of our contacts disappeared."}
 
 
 def _ticket(name: str) -> dict[str, Any]:
@@ -69,6 +73,10 @@ async def _session_run(db: str) -> dict[str, Any]:
 
         ticket = _ticket("01-checkout-500-engineering.json")
         seen["assessment"] = await call("assess_ticket", ticket=ticket, now=NOW)
+        seen["from_words"] = await call("assess_ticket", ticket=WORDS_ONLY, now=NOW)
+        seen["words_off"] = await call("assess_ticket", ticket=WORDS_ONLY, now=NOW,
+                                       derive=False)
+        seen["explained"] = await call("explain_ticket", ticket=WORDS_ONLY, now=NOW)
         opened = await call("open_escalation", ticket=ticket, now=NOW)
         esc = opened["escalation"]["id"]
         seen["opened"] = opened
@@ -127,6 +135,17 @@ def test_an_assistant_runs_an_escalation_through_the_mcp_tools(tmp_path: Path) -
 
     assert seen["assessment"]["decision"] == "escalate"
     assert seen["assessment"]["target"] == "engineering"
+    assert "derive" in tools["assess_ticket"].input_schema["properties"]
+    assert seen["from_words"]["decision"] == "escalate"
+    assert any('read in description: "half of our contacts disappeared"' in r["text"]
+               for r in seen["from_words"]["reasons"])
+    assert seen["words_off"]["decision"] == "handle_in_support"
+    explained = seen["explained"]
+    assert [f["fact"] for f in explained["derived"]] == ["data_loss"]
+    assert explained["derived"][0]["evidence"][0]["field"] == "description"
+    assert explained["with_derived"]["decision"] == "escalate"
+    assert explained["without_derived"]["decision"] == "handle_in_support"
+    assert explained["changed"] is True
     opened = seen["opened"]["escalation"]
     assert (opened["id"], opened["status"], opened["owner"]) == ("ESC-1", "open", "assistant")
     assert seen["ack"]["escalation"]["status"] == "acknowledged"

@@ -8,6 +8,7 @@ import sys
 from escalation.cli import (  # noqa: F401 - registers the commands
     deliveries,
     escalations,
+    explain,
     handoff,
     imports,
     mcp,

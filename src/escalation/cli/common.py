@@ -59,6 +59,7 @@ class _State:
     policy_path: str | None = None
     db: str | None = None
     actor: str | None = None
+    derive: bool = True  # False with --no-derive: no facts are read from the ticket's words
 
 
 state = _State()
@@ -85,6 +86,7 @@ def main_options(
     state.db = db
     state.policy_path = policy
     state.actor = actor
+    state.derive = True
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -157,8 +159,14 @@ def open_desk() -> Desk:
 
 
 def current_policy() -> Policy:
-    """The policy named by --policy / ESCALATION_POLICY, else the seed's defaults."""
-    return load_policy(state.policy_path)
+    """The policy named by --policy / ESCALATION_POLICY, else the seed's defaults (with fact
+    derivation turned off for this run by --no-derive)."""
+    policy = load_policy(state.policy_path)
+    if not state.derive:
+        from escalation.services import without_derive  # noqa: PLC0415
+
+        policy = without_derive(policy)
+    return policy
 
 
 def now_from(value: str | None) -> datetime:
@@ -226,6 +234,18 @@ SkipOption = Annotated[bool, typer.Option(
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Database URL (same as the global --db / ESCALATION_DB).",
 )]
+
+
+NoDeriveOption = Annotated[bool, typer.Option(
+    "--no-derive", help="Read no facts from the ticket's words for this run (only the facts it "
+                        "states; the policy's [derive] table turns it off for good).",
+)]
+
+
+def use_derive(no_derive: bool) -> None:
+    """--no-derive: the policy of this run reads no facts from the ticket's text."""
+    if no_derive:
+        state.derive = False
 
 
 def use_db(db: str | None) -> None:

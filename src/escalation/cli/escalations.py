@@ -11,6 +11,7 @@ import typer
 
 from escalation.cli.common import (
     DataFormat,
+    NoDeriveOption,
     NowOption,
     app,
     db_app,
@@ -18,6 +19,7 @@ from escalation.cli.common import (
     now_from,
     open_desk,
     read_json,
+    use_derive,
     user_errors,
     when,
 )
@@ -89,12 +91,14 @@ def open_command(
     link_if_match: Annotated[bool, typer.Option(
         "--link-if-match",
         help="When the ticket matches an open escalation, link it there instead.")] = False,
+    no_derive: NoDeriveOption = False,
 ) -> None:
     """Store the ticket and its assessment, open an escalation, print its id.
 
     A ticket that resembles an open escalation's tickets is probably the same issue: open says
     so and suggests `escalate link`; with --link-if-match it links to the best match instead.
     """
+    use_derive(no_derive)
     with user_errors():
         moment = now_from(now)
         raw = read_json(source)

@@ -48,7 +48,9 @@ def import_command(
     """Import tickets from a helpdesk export (streamed), upserting by source and id.
 
     Prints "imported N new, M updated, K unchanged, S skipped"; each skipped record is named
-    on stderr with its position and reason. Imported tickets are indexed for patterns.
+    on stderr with its position and reason. Imported tickets are indexed for patterns. When
+    facts were read from the words of new or updated tickets (policy [derive]), a second line
+    says how many, and how many of those would escalate.
     """
     from escalation.adapters.db.store import Store  # noqa: PLC0415 - light start-up
     from escalation.imports import ImportFailedError, import_file, load_mapping  # noqa: PLC0415
@@ -71,6 +73,8 @@ def import_command(
     for position, reason in summary.skipped:
         typer.echo(f"record {position}: {reason}", err=True)
     typer.echo(summary.line())
+    if summary.derived:
+        typer.echo(summary.derived_line())
 
 
 def _progress(seen: int) -> None:

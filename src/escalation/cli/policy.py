@@ -24,7 +24,11 @@ def policy_show(
 ) -> None:
     """Print the effective policy (the file given with --policy, else the seed's defaults)."""
     with user_errors():
-        data = policy_to_mapping(current_policy())
+        policy = current_policy()
+        data = policy_to_mapping(policy)
+    # The [derive] settings are shown even at their defaults (the mapping leaves them out).
+    data.setdefault("derive", {"enabled": policy.derive.enabled,
+                               "lexicons": list(policy.derive.lexicons)})
     if fmt == "json":
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif fmt == "toml":

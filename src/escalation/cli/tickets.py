@@ -15,6 +15,7 @@ from escalation.cli.common import (
     EXIT_FINDINGS,
     DataFormat,
     DbOption,
+    NoDeriveOption,
     NowOption,
     SkipOption,
     app,
@@ -28,6 +29,7 @@ from escalation.cli.common import (
     read_tickets,
     state,
     use_db,
+    use_derive,
     user_errors,
 )
 from escalation.domain.contract import assessment_to_mapping, ticket_from_mapping
@@ -53,6 +55,7 @@ def assess_command(
         "--all-open", help="Assess every stored ticket without an active escalation and "
                            "print a triage table (needs the store: --db or ESCALATION_DB).",
     )] = False,
+    no_derive: NoDeriveOption = False,
 ) -> None:
     """Decide: escalate or handle in support, to which target, at which severity, and why.
 
@@ -71,6 +74,7 @@ def assess_command(
     if source is None and not all_open:
         fail("assess: give FILE (or - for standard input), or --all-open")
     use_db(db)
+    use_derive(no_derive)
     if source is None:
         _assess_all_open(now, fmt or DataFormat.text)
         return
@@ -173,6 +177,7 @@ def brief_command(
     lang: Annotated[Lang, typer.Option("--lang", help="en or zh.")] = Lang.en,
     project: Annotated[str, typer.Option(
         "--project", help="Jira project key, for --format jira.")] = "ESC",
+    no_derive: NoDeriveOption = False,
 ) -> None:
     """Build the structured escalation brief in the playbook's format.
 
@@ -182,6 +187,7 @@ def brief_command(
     from escalation.render import render_brief  # noqa: PLC0415
     from escalation.services import brief_ticket  # noqa: PLC0415
 
+    use_derive(no_derive)
     escalation_id: str | None = None
     with user_errors():
         policy = current_policy()
@@ -221,6 +227,7 @@ def lint_command(
     )],
     now: NowOption = None,
     fmt: Annotated[DataFormat, typer.Option("--format", help="json or text.")] = DataFormat.text,
+    no_derive: NoDeriveOption = False,
 ) -> None:
     """Check a brief like a demanding receiving team; exit 1 when any finding is an error.
 
@@ -230,6 +237,7 @@ def lint_command(
     """
     from escalation.domain.lint import has_errors  # noqa: PLC0415
 
+    use_derive(no_derive)
     with user_errors():
         moment = now_from(now)
         if looks_like_escalation_id(source):

@@ -55,7 +55,15 @@ from escalation.render.records import (
     lint_result_json,
     view_json,
 )
-from escalation.services import BriefedTicket, EscalationView, assess_ticket, brief_ticket
+from escalation.services import (
+    BriefedTicket,
+    Desk,
+    EscalationView,
+    assess_ticket,
+    brief_ticket,
+    explain_ticket,
+    without_derive,
+)
 from escalation.web.deps import ContextDep, DeskContext, PrincipalDep
 from escalation.web.schemas import (
     AssessmentOut,
@@ -68,6 +76,7 @@ from escalation.web.schemas import (
     EscalationOut,
     EscalationPage,
     EventOut,
+    ExplanationOut,
     FollowupOut,
     FollowUpRequest,
     Health,
@@ -115,6 +124,9 @@ NowQuery = Annotated[str | None, Query(
     description="Judge time as of this ISO-8601 timestamp with a zone (default: now)",
     examples=["2026-11-26T10:00:00Z"])]
 LangQuery = Annotated[Lang, Query(description="en or zh")]
+DeriveQuery = Annotated[bool, Query(
+    description="Read facts from the ticket's words (policy [derive]); false: only the facts "
+                "the ticket states")]
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -197,25 +209,55 @@ def _change(
 def assess_route(
     body: Annotated[TicketsJson, Body(description="A ticket, or a list of tickets")],
     principal: PrincipalDep, context: ContextDep, now: NowQuery = None,
+    derive: DeriveQuery = True,
 ) -> Any:
     """Decide: escalate or handle in support, to which target, at which severity, and why.
 
     Like `escalate assess --db`: earlier escalations' learnings and the pattern index are
     consulted. A list gives a list. When a ticket's assessment would cite an escalation the
-    caller may not see, that ticket is assessed without the stored history.
+    caller may not see, that ticket is assessed without the stored history. Facts read from
+    the ticket's words fill those it leaves unset, each reason resting on one citing the words
+    (`?derive=false`: like `escalate assess --no-derive`).
     """
     moment = _now(context, now)
     tickets, as_list = _tickets(body)
-    assessments = context.desk(principal).assess_many(tickets, moment)
+    policy = context.policy if derive else without_derive(context.policy)
+    desk = context.desk(principal)
+    if not derive:
+        desk = Desk(desk.store, policy, desk.actor)
+    assessments = desk.assess_many(tickets, moment)
     if not sees_security(principal):
         cited = set().union(*(_cited_escalations(a) for a in assessments))
         hidden = cited - _visible_ids(context, principal, cited)
         assessments = [
-            assess_ticket(ticket, context.policy, moment)
+            assess_ticket(ticket, policy, moment)
             if _cited_escalations(a) & hidden else a
             for ticket, a in zip(tickets, assessments, strict=True)
         ]
     mapped = [assessment_to_mapping(a) for a in assessments]
+    return mapped if as_list else mapped[0]
+
+
+@router.post(
+    "/explain", tags=["tickets"], summary="What was read from a ticket's words",
+    response_model=ExplanationOut | list[ExplanationOut], responses=_responses(*_BODY),
+)
+def explain_route(
+    body: Annotated[TicketsJson, Body(description="A ticket, or a list of tickets")],
+    principal: PrincipalDep, context: ContextDep, now: NowQuery = None,
+) -> Any:
+    """Each fact derived from the ticket's words with all its evidence (field, phrase as
+    written, lexicon entry), the facts the ticket states that won over a reading, every phrase
+    read but set aside and why, and the decision with and without the derived facts
+    (`escalate explain --format json`). A list gives a list. Stored history is not consulted.
+    """
+    from escalation.domain.explain import explanation_to_mapping  # noqa: PLC0415
+
+    del principal  # any valid token, like /assess
+    moment = _now(context, now)
+    tickets, as_list = _tickets(body)
+    mapped = [explanation_to_mapping(explain_ticket(t, context.policy, moment))
+              for t in tickets]
     return mapped if as_list else mapped[0]
 
 

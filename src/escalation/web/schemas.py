@@ -220,6 +220,75 @@ class AssessmentOut(BaseModel):
     missing: list[str]
 
 
+class EvidenceOut(BaseModel):
+    """Where a fact was read: the field, the words as written, their place, the lexicon entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(examples=["description"],
+                       description="subject, description, communications[N] or tags")
+    phrase: str = Field(examples=["half of our contacts disappeared"])
+    start: int
+    end: int
+    source: str = Field(examples=["en.toml: facts.data_loss.phrases[4]"],
+                        description="The lexicon entry that matched")
+
+
+FactValue = bool | int | float | str | None
+
+
+class DerivedFactOut(BaseModel):
+    """A fact read from the ticket's words, with all its evidence (first = strongest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str = Field(examples=["data_loss"], description="A fact of the contract, or category")
+    value: FactValue
+    evidence: list[EvidenceOut]
+
+
+class SetAsideOut(BaseModel):
+    """A phrase that matched but was not taken as said, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str
+    why: str = Field(examples=["negated: no"],
+                     description="negated, hedged, question, quoted, excluded, outweighed …")
+    evidence: EvidenceOut
+
+
+class OutcomeOut(BaseModel):
+    """The decision, target, severity and reasons of one assessment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    target: Target | None
+    also_notify: list[Target]
+    severity: Severity | None
+    reasons: list[ReasonOut]
+
+
+class ExplanationOut(BaseModel):
+    """What was read from a ticket's words (`escalate explain --format json`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: str
+    derive_enabled: bool = Field(description="The policy's [derive] enabled: whether the desk "
+                                             "acts on the derived facts")
+    languages: list[str]
+    derived: list[DerivedFactOut]
+    stated: list[DerivedFactOut] = Field(
+        description="Facts the ticket states itself that won over a reading (value = stated)")
+    set_aside: list[SetAsideOut]
+    with_derived: OutcomeOut
+    without_derived: OutcomeOut
+    changed: bool = Field(description="Whether the derived facts change decision, target or "
+                                      "severity")
+
+
 class FindingOut(BaseModel):
     """One thing a receiving team would send back, and how to fix it."""
 

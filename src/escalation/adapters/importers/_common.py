@@ -187,8 +187,11 @@ def plain(html: str | None) -> str | None:
 
 def finish(ticket: dict[str, Any], tags: list[str], priority: str | None,
            conf: Mapping[str, Any]) -> dict[str, Any]:
-    """Category and facts from tags and priority, the tier, and no empty parts."""
+    """Category and facts from tags and priority, the tags themselves (an extra field the
+    fact extractor reads), the tier, and no empty parts."""
     facts = dict(ticket.get("facts") or {})
+    if tags and "tags" not in ticket:
+        ticket["tags"] = [str(tag) for tag in tags if str(tag).strip()]
     category = category_for(tags, conf)
     if category and "category" not in facts:
         facts["category"] = category

@@ -34,7 +34,7 @@ from escalation.domain.model import (
     Severity,
 )
 from escalation.render import render_customer_update
-from escalation.services import Desk, DeskError
+from escalation.services import Desk, DeskError, derive_facts
 from escalation.web.dashboard import i18n
 from escalation.web.dashboard.briefs import assessment_view, brief_view, sorted_findings
 from escalation.web.dashboard.pages import (
@@ -47,6 +47,7 @@ from escalation.web.dashboard.pages import (
     text,
     wants_fragment,
 )
+from escalation.web.dashboard.reading import reading_view
 from escalation.web.dashboard.session import FormDep, ViewerDep
 from escalation.web.deps import DeskContext
 
@@ -195,6 +196,8 @@ def page_values(
         "assessed": (assessment_view(briefed.assessment, viewer.lang, show_revenue=revenue)
                      if briefed else None),
         "findings": sorted_findings(briefed.findings) if briefed else (),
+        "reading": (reading_view(derive_facts(view.ticket, context.policy), viewer.lang)
+                    if view.ticket is not None else None),
         "events": [(event, _details(event.details)) for event in reversed(view.events)],
         "follow_up_log": sorted(view.follow_up_log, key=lambda r: r.at, reverse=True),
         "steps": available_steps(context, principal, e),

@@ -23,7 +23,7 @@ from escalation.domain.errors import InputError
 from escalation.domain.lifecycle import LifecycleError
 from escalation.domain.lint import lint_brief
 from escalation.domain.model import N_, Category, Severity, Target
-from escalation.services import DeskError, calendar_for
+from escalation.services import DeskError, calendar_for, derive_facts
 from escalation.web.dashboard import i18n
 from escalation.web.dashboard.briefs import assessment_view, brief_view, sorted_findings
 from escalation.web.dashboard.pages import (
@@ -35,6 +35,7 @@ from escalation.web.dashboard.pages import (
     see_other,
     text,
 )
+from escalation.web.dashboard.reading import reading_view
 from escalation.web.dashboard.session import FormDep, ViewerDep
 
 router = APIRouter(route_class=PageRoute)
@@ -169,6 +170,7 @@ def _assessed(request: Request, viewer: Viewer, raw: Mapping[str, Any]) -> dict[
         "brief": brief_view(brief, viewer.lang, show_revenue=revenue),
         "findings": sorted_findings(lint_brief(brief, ticket)),
         "resembles": resembles,
+        "reading": reading_view(derive_facts(ticket, context.policy), viewer.lang),
     }
 
 
