@@ -104,7 +104,8 @@ def explain_ticket(ticket: Ticket, policy: Policy, now: datetime) -> Explanation
     from escalation.adapters.lexicon_files import load_lexicon  # noqa: PLC0415
 
     calendar = calendar_for(ticket.customer, policy) if policy.sla.clock == "business" else None
-    extraction = extract(ticket, load_lexicon(policy.derive.lexicons))
+    # Everything, also what the ticket states itself: the explanation shows what it overrode.
+    extraction = extract(ticket, load_lexicon(policy.derive.lexicons), everything=True)
     return Explanation(
         ticket=ticket,
         extraction=extraction,
