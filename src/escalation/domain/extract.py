@@ -639,7 +639,7 @@ def _decide(found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention
                                     "work (" + evidence[0].cite() + ")") for e in blocked[1])
         out["blocked"] = (False, evidence)
     if categories:
-        order = _category_order(lexicon)
+        order = lexicon.category_order
         # Most evidence wins, a subject hit counting double; ties go to the lexicon's order.
         def score(item: tuple[str, list[Evidence]]) -> tuple[int, int]:
             name, evidence = item
@@ -652,7 +652,3 @@ def _decide(found: dict[str, list[tuple[Any, Evidence]]], mentions: list[Mention
                 mentions.extend(Mention(f"category:{other}", e,
                                         f"outweighed: category {name}") for e in lost)
     return out
-
-
-def _category_order(lexicon: Lexicon) -> Mapping[str, int]:
-    return lexicon.category_order
