@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from escalation.domain.errors import InputError
@@ -86,14 +87,15 @@ class LexiconError(InputError):
     """A lexicon file entry the desk cannot use; `path` is `file: key.path[index]`."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Phrase:
-    """One compiled phrase of a rule."""
+    """One checked phrase of a rule; its expression is compiled the first time it is used
+    (a lexicon has hundreds, a run of the desk needs few of them: start-up stays fast)."""
 
     rule: str  # the fact or "category:<name>"
     source: str  # "en.toml: facts.data_loss.phrases[3]"
     text: str  # as written in the lexicon
-    pattern: re.Pattern[str]
+    expression: str  # the regular expression the phrase compiles to
     gaps: tuple[str, ...]  # names of the groups that hold `...` gaps (checked for negation)
     hedged_counts: bool
     at_start: bool = True  # found by its first element: matched where that key stands
@@ -104,27 +106,36 @@ class Phrase:
     # of these pairs side by side for the phrase to be tried. None: no such check.
     pairs: frozenset[tuple[str, str]] | None = None
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled expression."""
+        return re.compile(self.expression)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True)
 class Probe:
     """Every phrase that starts with one key, tried in one go where the key stands: group i
-    of `pattern` is set when `phrases[i - 1]` matches there."""
+    of `pattern` is set when `phrases[i - 1]` matches there (compiled on first use)."""
 
-    pattern: re.Pattern[str]
+    expression: str
     phrases: tuple[Phrase, ...]
     # The word pairs one of which the text must hold for any of the phrases to match (None:
     # some phrase has no such check, so the probe is always tried).
     pairs: frozenset[tuple[str, str]] | None = None
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled probe."""
+        return re.compile(self.expression)
+
 
 def _probe(phrases: list[Phrase]) -> Probe:
     # Each phrase inside an optional lookahead: a single match tries them all at one place.
-    bodies = [re.sub(r"\(\?P<\w+>", "(?:", p.pattern.pattern) for p in phrases]
+    bodies = [re.sub(r"\(\?P<\w+>", "(?:", p.expression) for p in phrases]
     pairs: frozenset[tuple[str, str]] | None = frozenset()
     for phrase in phrases:
         pairs = None if pairs is None or phrase.pairs is None else pairs | phrase.pairs
-    return Probe(re.compile("".join(f"(?:(?=({body})))?" for body in bodies)), tuple(phrases),
-                 pairs)
+    return Probe("".join(f"(?:(?=({body})))?" for body in bodies), tuple(phrases), pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,17 +368,18 @@ def _compile(spec: Mapping[str, Any]) -> Language:
     unit_set = frozenset(units)
     for rule, entry in spec["rules"].items():
         for text, source in entry["phrases"]:
-            pattern, anchors, gaps, at_start, required, pairs = _phrase_regex(
+            expression, anchors, gaps, at_start, required, pairs = _phrase_regex(
                 text, source, cjk, number, unit, unit_set)
-            phrase = Phrase(rule, source, text, pattern, gaps, entry["hedged_counts"],
+            phrase = Phrase(rule, source, text, expression, gaps, entry["hedged_counts"],
                             at_start, required, pairs)
             for key in sorted(anchors):  # a set: sorted, so the same run to run
                 if key == _NUMBER_ANCHOR:
                     by_number.append(phrase)
                 else:
                     by_first.setdefault(key, []).append(phrase)
-        unless[rule] = tuple(_phrase_regex(text, source, cjk, number, unit, unit_set)[0]
-                             for text, source in entry["unless"])
+        unless[rule] = tuple(
+            re.compile(_phrase_regex(text, source, cjk, number, unit, unit_set)[0])
+            for text, source in entry["unless"])
     cues = {kind: tuple(dict.fromkeys(w.lower().replace("’", "'") for w in spec["cues"][kind]))
             for kind in CUE_KINDS}
     return Language(
@@ -453,11 +465,12 @@ def _choose_anchor(items: list[_Item]) -> tuple[frozenset[str] | None, bool]:
 def _phrase_regex(
     text: str, source: str, cjk: bool, number: str, unit: str | None,
     unit_words: frozenset[str] = frozenset(),
-) -> tuple[re.Pattern[str], frozenset[str], tuple[str, ...], bool,
+) -> tuple[str, frozenset[str], tuple[str, ...], bool,
            tuple[frozenset[str], ...], frozenset[tuple[str, str]] | None]:
-    """Compile one phrase; returns the pattern, the keys that find it (a rare mandatory word,
-    `<n>` for a number), the names of its gap groups and whether the keys are its first
-    element (then it is matched where the key stands, else searched in the key's clause)."""
+    """Check one phrase; returns its regular expression, the keys that find it (a rare
+    mandatory word, `<n>` for a number), the names of its gap groups and whether the keys
+    are its first element (then it is matched where the key stands, else searched in the
+    key's clause)."""
     def bad(expected: str) -> LexiconError:
         return LexiconError(source, expected, text)
 
@@ -570,11 +583,8 @@ def _phrase_regex(
     body = join(items)
     if not cjk:
         body = r"(?<![\w'])" + body + r"(?![\w'])"
-    try:
-        pattern = re.compile(body)
-    except re.error as exc:  # pragma: no cover - the parser only builds valid expressions
-        raise bad(f"a valid phrase ({exc})") from exc
-    if pattern.fullmatch(""):
+    # The parser only builds valid expressions; they are compiled when first used.
+    if all(item.optional or item.gap for item in items):
         raise bad("a phrase that cannot match empty text")
     anchors, at_start = _choose_anchor(items)
     if anchors is None:
@@ -590,7 +600,7 @@ def _phrase_regex(
     if (at_start and not cjk and items[0].single and second is not None
             and not second.optional and not second.gap and second.firsts):
         pairs = frozenset((key, word) for key in anchors for word in second.firsts)
-    return pattern, anchors, tuple(gaps), at_start, required, pairs
+    return body, anchors, tuple(gaps), at_start, required, pairs
 
 
 def _word_keys(word: str, cjk: bool) -> frozenset[str]:
