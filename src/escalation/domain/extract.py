@@ -40,6 +40,7 @@ from escalation.domain.lexicon import (
     COUNT_FACTS,
     HOURS_FACTS,
     NOT_BLOCKED,
+    NUMBER_KEY,
     TEXT_FACTS_DERIVED,
     CueSet,
     Language,
@@ -145,11 +146,12 @@ NO_EXTRACTION = Extraction()
 def stated_facts(facts: Facts) -> frozenset[str]:
     """Facts the ticket states itself: named in its `facts` object (even as false or zero),
     or set to something other than the default when built in code."""
-    out = set(facts.stated)
-    for name, default in _DEFAULTS.items():
-        if getattr(facts, name) != default:
-            out.add(name)
-    return frozenset(out)
+    return frozenset(name for name in (*facts.stated, *_DEFAULTS) if is_stated(facts, name))
+
+
+def is_stated(facts: Facts, name: str) -> bool:
+    """Whether the ticket states this one fact (see `stated_facts`)."""
+    return name in facts.stated or (name in _DEFAULTS and getattr(facts, name) != _DEFAULTS[name])
 
 
 _DEFAULT_FACTS = Facts()
@@ -185,7 +187,7 @@ def extract(ticket: Ticket, lexicon: Lexicon, *, everything: bool = False) -> Ex
     facts = ticket.facts
     for fact, hits in _decide(found, mentions, lexicon).items():
         value, evidence = hits
-        if fact in facts.stated or (fact in _DEFAULTS and getattr(facts, fact) != _DEFAULTS[fact]):
+        if is_stated(facts, fact):
             mentions.extend(Mention(fact, e, "overridden: the ticket states this fact")
                             for e in evidence)
             continue
@@ -347,9 +349,6 @@ def _read(language: Language, text: _Text,
         found.setdefault(phrase.rule, []).append((value, evidence))
 
 
-_NUMBER = "<n>"
-
-
 def _hit_order(hit: tuple[int, int, Phrase, re.Match[str], int, int]) -> tuple[int, int, str]:
     # Text order; at the same start the longer match first, so it is the one counted; the
     # same words matched by several phrases go by lexicon entry, not by the order they were
@@ -364,7 +363,7 @@ def _clause_stop(clauses: list[int], start: int, size: int) -> int:
 
 def _positions(language: Language, lower: str, key: str) -> Iterator[int]:
     """Where a key starts in the text (Latin: at the start of a word)."""
-    if key == _NUMBER:
+    if key == NUMBER_KEY:
         for m in language.number_regex.finditer(lower):
             yield m.start()
         return
@@ -391,7 +390,7 @@ def _keys_in(language: Language, lower: str, words: frozenset[str]) -> list[str]
         present |= set(lower) & starts.keys()
         keys = [key for start in present for key in starts[start] if key in lower]
         if language.by_number and language.number_regex.search(lower):
-            keys.append(_NUMBER)
+            keys.append(NUMBER_KEY)
         return keys
     found = set(words & language.first_keys)
     for key in language.prefix_keys:
@@ -399,7 +398,7 @@ def _keys_in(language: Language, lower: str, words: frozenset[str]) -> list[str]
             found.add(key)
     out = sorted(found)
     if language.by_number and (words & language.number_words or _DIGIT.search(lower)):
-        out.append(_NUMBER)
+        out.append(NUMBER_KEY)
     return out
 
 

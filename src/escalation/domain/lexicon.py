@@ -330,7 +330,7 @@ def _probes(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
     """Per key: one probe for the phrases whose first two words can be checked against the
     text's word pairs, one for the rest."""
     out = {}
-    for key, phrases in [*by_first.items(), (_NUMBER_ANCHOR, by_number)]:
+    for key, phrases in [*by_first.items(), (NUMBER_KEY, by_number)]:
         starting = [p for p in phrases
                     if p.at_start and p.rule.startswith("category:") == categories]
         paired = [p for p in starting if p.pairs is not None]
@@ -344,7 +344,7 @@ def _probes(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
 def _later(by_first: Mapping[str, list[Phrase]], by_number: list[Phrase], *,
            categories: bool) -> dict[str, tuple[Phrase, ...]]:
     out = {}
-    for key, phrases in [*by_first.items(), (_NUMBER_ANCHOR, by_number)]:
+    for key, phrases in [*by_first.items(), (NUMBER_KEY, by_number)]:
         found = tuple(p for p in phrases
                       if not p.at_start and p.rule.startswith("category:") == categories)
         if found:
@@ -373,7 +373,7 @@ def _compile(spec: Mapping[str, Any]) -> Language:
             phrase = Phrase(rule, source, text, expression, gaps, entry["hedged_counts"],
                             at_start, required, pairs)
             for key in sorted(anchors):  # a set: sorted, so the same run to run
-                if key == _NUMBER_ANCHOR:
+                if key == NUMBER_KEY:
                     by_number.append(phrase)
                 else:
                     by_first.setdefault(key, []).append(phrase)
@@ -409,7 +409,8 @@ _COMMON = frozenset({
     "all", "any", "some", "not", "no", "can", "will", "has", "have", "had", "do", "does", "did",
     "so", "as", "if", "up", "out",
 })
-_NUMBER_ANCHOR = "<n>"
+# The key that finds phrases starting with a number (`<n> customers`).
+NUMBER_KEY = "<n>"
 
 
 class _Item:
@@ -436,7 +437,7 @@ class _Item:
 
 def _anchor_rank(keys: frozenset[str]) -> tuple[int, int, int]:
     """Bigger is better: no common word among the keys, longer keys, fewer keys."""
-    if keys == {_NUMBER_ANCHOR}:
+    if keys == {NUMBER_KEY}:
         return (-1, 0, 0)
     plain = [k.lstrip("*") for k in keys]
     return (int(not any(k in _COMMON for k in plain)), min(len(k) for k in plain), -len(keys))
@@ -533,7 +534,7 @@ def _phrase_regex(
                 numbers_seen[0] += 1
                 if numbers_seen[0] > 1 or depth:
                     raise bad("at most one <n>, outside parentheses")
-                items.append(_Item(number, anchors=frozenset({_NUMBER_ANCHOR})))
+                items.append(_Item(number, anchors=frozenset({NUMBER_KEY})))
             elif tok == "<unit>":
                 if unit is None or depth:
                     raise bad("a [units] table before using <unit>, and <unit> outside "
@@ -594,7 +595,7 @@ def _phrase_regex(
     required = tuple(
         item.anchors for item in items
         if item.anchors and not item.optional and not item.gap
-        and not any(k[0] == "*" or k == _NUMBER_ANCHOR for k in item.anchors))
+        and not any(k[0] == "*" or k == NUMBER_KEY for k in item.anchors))
     second = items[1] if len(items) > 1 else None
     pairs = None
     if (at_start and not cjk and items[0].single and second is not None
