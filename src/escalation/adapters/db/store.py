@@ -16,7 +16,9 @@ Concurrency:
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -204,8 +206,32 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+    _use_wal(cursor)  # readers never block the writer
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a SQLite file to write-ahead logging, waiting out others doing the same.
+
+    WAL is stored in the file, so only the first connection to a fresh database changes it. That
+    change needs the file to itself and SQLite answers "database is locked" at once, without
+    its busy handler, when several processes open a fresh database together: retry until the
+    busy timeout like any other lock.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            locked = "locked" in str(error) or "busy" in str(error)
+            if not locked or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
