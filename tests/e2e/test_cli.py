@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_support import escalate
 
 NOW = "2026-11-26T10:00:00Z"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -21,11 +21,6 @@ SECURITY_TICKET = {
 }
 
 
-def escalate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", *args],
-        input=stdin, capture_output=True, text=True, timeout=120, check=False,
-    )
 
 
 def write(tmp_path: Path, name: str, data: object) -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from cli_support import escalate as run_escalate
 from escalation.adapters.db.store import Store
 from escalation.domain.contract import ticket_from_mapping
 
@@ -32,10 +32,7 @@ STORED = (
 
 
 def escalate(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", f"sqlite:///{db}", "--actor", "ci", *args],
-        capture_output=True, text=True, timeout=180, check=False,
-    )
+    return run_escalate("--db", f"sqlite:///{db}", "--actor", "ci", *args)
 
 
 def ok(db: Path, *args: str) -> str:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cli_support import escalate as run_escalate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOW = "2026-11-26T10:00:00Z"
@@ -88,11 +88,8 @@ def db(tmp_path: Path) -> str:
 
 def escalate(db: str, *args: str, env: dict[str, str] | None = None,
              ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", db, "--actor", "alice", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost", **(env or {})},
-    )
+    return run_escalate("--db", db, "--actor", "alice", *args,
+                        env={"NO_PROXY": "127.0.0.1,localhost", **(env or {})})
 
 
 def handoffs(db: str) -> list[dict[str, Any]]:

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from cli_support import escalate as run_escalate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "importers"
 NOW = "2026-11-26T10:00:00Z"
 
 
 def escalate(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", f"sqlite:///{db}", "--actor", "ci",
-         *args],
-        capture_output=True, text=True, timeout=180, check=False,
-    )
+    return run_escalate("--db", f"sqlite:///{db}", "--actor", "ci", *args)
 
 
 def test_import_then_reimport(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from cli_support import escalate as run_escalate
 from escalation.adapters.db.store import database_url
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -18,10 +17,7 @@ NOW = "2026-11-26T10:00:00Z"
 
 
 def escalate(db: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", db, "--actor", "alice", *args],
-        input=stdin, capture_output=True, text=True, timeout=120, check=False,
-    )
+    return run_escalate("--db", db, "--actor", "alice", *args, stdin=stdin)
 
 
 def ok(db: str, *args: str) -> str:
@@ -155,8 +151,7 @@ def test_assess_with_a_store_cites_what_an_earlier_escalation_taught(
     cited = [r for r in with_store["reasons"] if r["code"] == "support.resolved_before"]
     assert with_store["decision"] == "handle_in_support"
     assert cited and esc in cited[0]["text"]
-    without = subprocess.run(
-        [sys.executable, "-m", "escalation", "assess", str(path), "--now",
-         "2026-11-28T10:00:00Z"], capture_output=True, text=True, check=True,
-        env={k: v for k, v in os.environ.items() if k != "ESCALATION_DB"})
+    without = run_escalate("assess", str(path), "--now", "2026-11-28T10:00:00Z",
+                           env={"ESCALATION_DB": None})
+    assert without.returncode == 0, without.stderr
     assert "support.resolved_before" not in without.stdout

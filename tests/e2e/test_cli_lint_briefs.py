@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cli_support import escalate
 
 NOW = "2026-11-26T10:00:00Z"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -35,12 +35,6 @@ WHAT'S NEEDED
 """
 
 
-def escalate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", *args],
-        input=stdin, capture_output=True, text=True, timeout=120, check=False,
-        encoding="utf-8",
-    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

@@ -4,23 +4,18 @@ contract, the text format, exit codes, and the store's pattern index behind --db
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cli_support import escalate
 
 NOW = "2026-11-26T10:00:00Z"
 
 pytestmark = pytest.mark.slow  # every command here loads MiniLM
 
 
-def escalate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", *args],
-        input=stdin, capture_output=True, text=True, timeout=180, check=False,
-    )
 
 
 def ok(*args: str, stdin: str | None = None) -> str:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
+from cli_support import escalate as run_escalate
 from escalation.adapters.db.store import Store
 from escalation.tokens import Authenticator
 
 
 def escalate(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", db, "--actor", "root", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+    return run_escalate("--db", db, "--actor", "root", *args)
 
 
 def test_create_prints_the_secret_once_then_list_and_revoke(db_url: str) -> None:

@@ -8,8 +8,6 @@ import base64
 import html
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from cli_support import escalate as run_escalate
 from escalation.adapters.db.store import Store
 from escalation.domain.access import Role
 from escalation.domain.model import (
@@ -421,9 +420,7 @@ def test_htmx_actions_swap_the_escalation_section(opened: Desktop) -> None:
 
 
 def cli(db_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "escalation", "--db", db_url, "--actor", "cli", *args],
-        capture_output=True, text=True, timeout=120, check=False)
+    result = run_escalate("--db", db_url, "--actor", "cli", *args)
     assert result.returncode != 0
     return result.stderr.strip().removeprefix("escalate: ")
 

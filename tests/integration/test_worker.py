@@ -9,9 +9,7 @@ event, escalation id, raw body) and can be told to answer 500 or to hang for a w
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from cli_support import escalate as run_escalate
 from escalation.adapters.db.store import Store
 from escalation.adapters.notify import Notifier
 from escalation.adapters.notify.loopback import loopback_server, server_url
@@ -553,11 +552,8 @@ def test_cli_worker_deliveries_retry_and_snooze(db_url: str, receiver: Receiver,
     source.write_text(json.dumps(ticket()), encoding="utf-8")
 
     def escalate(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "escalation", "--db", db_url, "--policy", str(policy),
-             "--actor", "alice", *args],
-            capture_output=True, text=True, timeout=60, check=False,
-            env={**os.environ, **ENV})
+        return run_escalate("--db", db_url, "--policy", str(policy), "--actor", "alice", *args,
+                            env=ENV)
 
     def ok(*args: str) -> str:
         result = escalate(*args)

@@ -25,10 +25,11 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console entry point."""
+    # One name in usage lines however it was started (`python -m escalation` too).
     if os.environ.get("ESCALATION_TRACEBACK"):
-        app()
+        app(prog_name="escalate")
         return
     try:
-        app()
+        app(prog_name="escalate")
     except KeyboardInterrupt:
         sys.exit(130)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -27,6 +27,9 @@ from escalation.domain.lifecycle import LifecycleError
 from escalation.domain.model import Ticket
 from escalation.domain.policy import Policy
 from escalation.services import Desk, DeskError
+
+if TYPE_CHECKING:
+    from escalation.adapters.db.store import Store
 
 EXIT_FINDINGS = 1  # lint found an error
 EXIT_BAD_INPUT = 2  # nothing was done: the input, an option or an id is wrong
@@ -56,17 +59,30 @@ class DataFormat(StrEnum):
 
 
 class _State:
+    def __init__(self) -> None:
+        # The stores this command opened: closed when it ends, whichever way it ends.
+        self.stores: list[Store] = []
+
     policy_path: str | None = None
     db: str | None = None
     actor: str | None = None
     derive: bool = True  # False with --no-derive: no facts are read from the ticket's words
+    def close_stores(self) -> None:
+        while self.stores:
+            self.stores.pop().close()
 
 
 state = _State()
 
 
+def _print_version() -> NoReturn:
+    typer.echo(f"escalate {__version__}")
+    raise typer.Exit()
+
+
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
         "--db", envvar="ESCALATION_DB", help="Database URL (default sqlite:///./escalation.db).",
     )] = None,
@@ -77,16 +93,18 @@ def main_options(
         "--actor", envvar="ESCALATION_ACTOR",
         help="Who is acting, for the audit trail (default: the login name).",
     )] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", is_eager=True,
+        callback=lambda value: _print_version() if value else None,
+    )] = False,
 ) -> None:
     """Escalation Desk: decide, brief, lint and track support escalations."""
-    if version:
-        typer.echo(f"escalate {__version__}")
-        raise typer.Exit()
     state.db = db
     state.policy_path = policy
     state.actor = actor
     state.derive = True
+    state.stores = []
+    ctx.call_on_close(state.close_stores)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -151,11 +169,18 @@ def actor() -> str:
         return "cli"
 
 
-def open_desk() -> Desk:
-    """The use cases over the configured store, policy and actor."""
+def open_store(*, migrate: bool = True) -> Store:
+    """The configured store, closed when the command ends."""
     from escalation.adapters.db.store import Store  # noqa: PLC0415 - only for store commands
 
-    return Desk(Store(db_url()), current_policy(), actor())
+    store = Store(db_url(), migrate=migrate)
+    state.stores.append(store)
+    return store
+
+
+def open_desk() -> Desk:
+    """The use cases over the configured store, policy and actor."""
+    return Desk(open_store(), current_policy(), actor())
 
 
 def current_policy() -> Policy:

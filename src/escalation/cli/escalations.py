@@ -355,12 +355,10 @@ def audit_verify_command() -> None:
 @db_app.command("upgrade")
 def db_upgrade_command() -> None:
     """Apply the database migrations (they also apply on first use)."""
-    from escalation.adapters.db.store import Store  # noqa: PLC0415
-    from escalation.cli.common import db_url  # noqa: PLC0415
+    from escalation.cli.common import db_url, open_store  # noqa: PLC0415
 
     with user_errors():
-        store = Store(db_url(), migrate=False)
-        revision = store.upgrade()
+        revision = open_store(migrate=False).upgrade()
     typer.echo(f"{db_url()}: at revision {revision}")
 
 

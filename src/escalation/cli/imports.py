@@ -14,9 +14,9 @@ from escalation.cli.common import (
     actor,
     app,
     current_policy,
-    db_url,
     fail,
     now_from,
+    open_store,
     use_db,
     user_errors,
 )
@@ -52,7 +52,6 @@ def import_command(
     facts were read from the words of new or updated tickets (policy [derive]), a second line
     says how many, and how many of those would escalate.
     """
-    from escalation.adapters.db.store import Store  # noqa: PLC0415 - light start-up
     from escalation.imports import ImportFailedError, import_file, load_mapping  # noqa: PLC0415
 
     use_db(db)
@@ -64,7 +63,7 @@ def import_command(
             # --mapping wins; else the policy file's [import.SOURCE] tables, if any.
             table = load_mapping(mapping) if mapping is not None else (
                 policy.import_mapping() if policy.imports else None)
-            summary = import_file(Store(db_url()), policy, source.value, path, table, moment,
+            summary = import_file(open_store(), policy, source.value, path, table, moment,
                                   actor(), progress=show)
         except ImportFailedError as exc:
             fail(str(exc))
