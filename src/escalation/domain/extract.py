@@ -301,21 +301,19 @@ def _read(language: Language, text: _Text,
                 clauses = _clauses(lower)
             start = clauses[bisect_right(clauses, at) - 1]
             stop = _clause_stop(clauses, start, len(lower))
-            # A match holds the key, so it starts at a word (a character, in CJK) between the
-            # clause start and the key: try there only, not at every character of the clause.
-            starts = (range(max(start, at - 24), at + 1) if language.cjk
-                      else [m.start() for m in _WORD.finditer(lower, start, at + 1)])
+            # A match holds the key, so it starts between the clause start (CJK: at most 24
+            # characters back) and the key: search there, one match start after another.
+            first = max(start, at - 24) if language.cjk else start
             for phrase in viable:
-                for begin in starts:
-                    if (id(phrase), begin) in tried:
-                        continue
-                    m = phrase.pattern.match(lower, begin, stop)
-                    if m is None or m.end() > at:
-                        # Done with this start (a match ending before the key is left for
-                        # the key it does hold).
+                search = phrase.pattern.search
+                m = search(lower, first, stop)
+                while m is not None and m.start() <= at:
+                    begin = m.start()
+                    # A match ending before the key is left for the key it does hold.
+                    if m.end() > at and (id(phrase), begin) not in tried:
                         tried.add((id(phrase), begin))
-                        if m is not None:
-                            hits.append((begin, m.end(), phrase, m, start, stop))
+                        hits.append((begin, m.end(), phrase, m, start, stop))
+                    m = search(lower, begin + 1, stop)
     if not hits:
         return
     if not clauses:
@@ -379,7 +377,7 @@ def _possible(phrase: Phrase, words: frozenset[str], lower: str, cjk: bool) -> b
     """Whether the text holds one of each group of words the phrase cannot do without."""
     if cjk:
         return all(any(k in lower for k in group) for group in phrase.required)
-    return all(not group.isdisjoint(words) for group in phrase.required)
+    return not any(map(words.isdisjoint, phrase.required))
 
 
 def _keys_in(language: Language, lower: str, words: frozenset[str]) -> list[str]:
