@@ -8,7 +8,6 @@ and that a process's store work is really on disk for the next process.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NOW = "2026-11-26T10:00:00Z"
 SCRIPT = Path(sys.executable).parent / "escalate"
+needs_script = pytest.mark.skipif(not SCRIPT.exists(),
+                                  reason=f"the console script {SCRIPT} is not installed")
 
 COMMAND_LINES = [
     ("assess", str(EXAMPLES / "all.json"), "--now", NOW),
@@ -43,7 +44,7 @@ def test_a_real_process_answers_like_the_in_process_runner(args: tuple[str, ...]
     assert "Traceback" not in real.stderr
 
 
-@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script {SCRIPT} is not installed")
+@needs_script
 def test_the_installed_script_keeps_the_store_between_processes(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'desk.db'}"
     ticket = EXAMPLES / "01-checkout-500-engineering.json"
@@ -66,13 +67,11 @@ def test_the_installed_script_keeps_the_store_between_processes(tmp_path: Path) 
     assert verified.stdout.strip() == "audit chain ok: 2 events verified"
 
 
+@needs_script
 def test_python_dash_m_runs_the_same_command() -> None:
-    if shutil.which("escalate") is None and not SCRIPT.exists():
-        pytest.skip("no console script to compare with")
-    script = SCRIPT if SCRIPT.exists() else Path(shutil.which("escalate") or "")
     by_module = subprocess.run([sys.executable, "-m", "escalation", "--help"],
                                capture_output=True, text=True, timeout=60, check=True)
-    by_script = subprocess.run([str(script), "--help"],
+    by_script = subprocess.run([str(SCRIPT), "--help"],
                                capture_output=True, text=True, timeout=60, check=True)
     assert by_module.stdout == by_script.stdout
     assert "Usage: escalate [OPTIONS] COMMAND" in by_module.stdout

@@ -59,14 +59,15 @@ class DataFormat(StrEnum):
 
 
 class _State:
-    def __init__(self) -> None:
-        # The stores this command opened: closed when it ends, whichever way it ends.
-        self.stores: list[Store] = []
-
     policy_path: str | None = None
     db: str | None = None
     actor: str | None = None
     derive: bool = True  # False with --no-derive: no facts are read from the ticket's words
+
+    def __init__(self) -> None:
+        # The stores this command opened: closed when it ends, whichever way it ends.
+        self.stores: list[Store] = []
+
     def close_stores(self) -> None:
         while self.stores:
             self.stores.pop().close()
